@@ -1,0 +1,83 @@
+"""Input checks shared by the public entry points.
+
+Each error says what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+
+def as_float_array(a: Any, name: str, *, ndim: int | None = None, where: str = "") -> np.ndarray:
+    """Return ``a`` as a floating-point array, refusing NaN, infinity and the wrong rank.
+
+    Floating arrays keep their dtype (float32 stays float32); integers and booleans become float64.
+    The input is never modified; a copy is made only when a conversion is needed.
+    """
+    prefix = f"{where}: " if where else ""
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # pragma: no cover - numpy's own message is kept
+        raise TypeError(f"{prefix}{name} must be array-like, got {type(a).__name__}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{prefix}{name} must hold numbers, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        hint = ""
+        if ndim == 2 and arr.ndim == 1:
+            hint = (
+                " Rows are examples: reshape one example with x.reshape(1, -1), "
+                "or a column of single-feature examples with x.reshape(-1, 1)."
+            )
+        raise ValueError(
+            f"{prefix}{name} must be a {ndim}-D array, got shape {arr.shape} ({arr.ndim}-D).{hint}"
+        )
+    check_finite(arr, name, where=where)
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str, *, where: str = "") -> None:
+    """Refuse arrays holding NaN or ±inf, saying how many entries are bad."""
+    if not np.all(np.isfinite(arr)):
+        prefix = f"{where}: " if where else ""
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(np.isinf(arr).sum())
+        raise ValueError(
+            f"{prefix}{name} contains {n_nan} NaN and {n_inf} infinite value(s); "
+            "clean or standardize the data first (a diverged training run also produces these)"
+        )
+
+
+def check_positive(value: Any, name: str, *, integer: bool = False) -> None:
+    """Refuse a non-positive (or, with ``integer=True``, non-integer) hyper-parameter."""
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be a positive whole number, got {value!r}")
+    elif isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a positive number, got {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+
+
+def check_in_range(
+    value: Any, name: str, low: float, high: float, *, include_high: bool = False
+) -> None:
+    """Refuse a number outside ``[low, high)`` (or ``[low, high]`` with ``include_high``)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    ok = low <= value <= high if include_high else low <= value < high
+    if not ok or not np.isfinite(value):
+        bracket = "]" if include_high else ")"
+        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
+
+
+def unknown_name_error(kind: str, name: Any, valid: Any) -> ValueError:
+    """The error for an unknown registry name, listing the valid choices."""
+    choices = ", ".join(repr(v) for v in sorted(valid))
+    return ValueError(f"unknown {kind} {name!r}; choose one of: {choices}")

@@ -1,0 +1,179 @@
+"""The explorer pattern shared by every chapter.
+
+An explorer joins three things that can each be tested alone:
+
+* ``compute(**settings) -> result``: a pure function of the control values (no drawing);
+* a *view*: an object that builds its axes once from a figure, and whose ``update(result)``
+  redraws them (reusing the artists, which keeps an update fast);
+* the controls: ipywidgets whose values are the settings.
+
+The same compute function and view produce the **static twin** for the book: a sweep of one
+setting rendered as a scrubbable animation that plays with no kernel and no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import ipywidgets as widgets
+from IPython.display import HTML
+
+from ..plotting import figure_png, new_figure, scrubbable_html
+
+LIVE_NOTE = (
+    "This is a live explorer: its controls run Python, so they respond in JupyterLab, "
+    "Binder or Colab (open this chapter there with the rocket button). On the website, use "
+    "the animation above it instead."
+)
+
+
+class View(Protocol):
+    """What an explorer draws with: axes built once, then redrawn for each result."""
+
+    def update(self, result: Any) -> None:
+        """Redraw the figure for ``result``."""
+
+
+class Explorer:
+    """Controls wired to a pure ``compute`` function and a reusable view.
+
+    Parameters
+    ----------
+    title : str
+        Shown above the controls.
+    controls : dict of str to ipywidgets widget
+        Keyword name for ``compute`` → the widget whose ``value`` is passed.
+    compute : callable
+        ``compute(**values) -> result``; must not draw and must not raise for any value the
+        controls allow (it reports problems in its result instead).
+    make_view : callable
+        ``make_view(figure) -> view`` with ``view.update(result)``.
+    figsize : (float, float)
+        Figure size in inches; drawn at ``dpi`` dots per inch.
+
+    Attributes
+    ----------
+    result
+        The latest output of ``compute``; tests read it.
+    figure : matplotlib.figure.Figure
+        The explorer's own figure, reused across updates.
+    image : ipywidgets.Image
+        The rendered figure (PNG) shown in the notebook.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        controls: Mapping[str, widgets.ValueWidget],
+        compute: Callable[..., Any],
+        make_view: Callable[[Any], View],
+        *,
+        figsize: tuple[float, float] = (6.4, 4.0),
+        dpi: int = 80,
+        controls_per_row: int = 3,
+    ) -> None:
+        self.title = title
+        self.controls = dict(controls)
+        self._compute = compute
+        self.figure = new_figure(*figsize, dpi=dpi)
+        self.view = make_view(self.figure)
+        self.image = widgets.Image(format="png")
+        self.message = widgets.HTML()
+        self.result: Any = None
+        self._holding = False
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        items = list(self.controls.values())
+        rows = [widgets.HBox(items[i : i + controls_per_row])
+                for i in range(0, len(items), controls_per_row)]
+        self.widget = widgets.VBox(
+            [widgets.HTML(f"<b>{title}</b>"), *rows, self.image, self.message]
+        )
+        self.update()
+
+    # -- state -------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by keyword name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @contextmanager
+    def hold(self):
+        """Change several controls and update once at the end."""
+        self._holding = True
+        try:
+            yield self
+        finally:
+            self._holding = False
+        self.update()
+
+    def set(self, **values: Any) -> Any:
+        """Set controls by name (as a learner would move them) and return the new result."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(
+                f"{self.title}: no control named {sorted(unknown)}; "
+                f"the controls are {sorted(self.controls)}"
+            )
+        with self.hold():
+            for name, value in values.items():
+                self.controls[name].value = value
+        return self.result
+
+    # -- drawing -----------------------------------------------------------------------
+    def _on_change(self, _change: Any) -> None:
+        if not self._holding:
+            self.update()
+
+    def update(self) -> None:
+        """Recompute, redraw the reused figure and show it."""
+        self.result = self._compute(**self.values())
+        self.view.update(self.result)
+        self.image.value = figure_png(self.figure)
+        note = getattr(self.result, "message", "") or ""
+        self.message.value = f"<span>{note}</span>"
+
+    # -- display -----------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{self.title}. {LIVE_NOTE}"
+        return bundle
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.values().items())
+        return f"<{self.title} explorer: {settings}>"
+
+
+def static_twin(
+    compute: Callable[..., Any],
+    make_view: Callable[[Any], View],
+    sweep: str,
+    values: Sequence[Any] | Iterable[Any],
+    *,
+    figsize: tuple[float, float] = (6.4, 4.0),
+    dpi: int = 80,
+    interval_ms: int = 500,
+    **fixed: Any,
+) -> HTML:
+    """The book's stand-in for an explorer: ``compute`` swept over one setting, as a scrubbable
+    animation (slider, play and step buttons) that works on a static page with no kernel.
+
+    Parameters
+    ----------
+    compute, make_view
+        The explorer's own compute function and view, so the twin shows exactly what the
+        live explorer would.
+    sweep : str
+        The keyword of ``compute`` to vary.
+    values : sequence
+        The values it takes, one frame each.
+    **fixed
+        The other keywords of ``compute``, held constant.
+    """
+    values = list(values)
+    results = [compute(**{**fixed, sweep: v}) for v in values]
+    fig = new_figure(*figsize, dpi=dpi)
+    view = make_view(fig)
+    return HTML(scrubbable_html(fig, lambda i: view.update(results[i]), len(results),
+                                interval_ms=interval_ms))

@@ -1,0 +1,23 @@
+"""ruff keeps the package, tests, benchmarks and notebooks clean."""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff", path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
+        "ruff"
+    )
+    assert ruff, "ruff is not installed: pip install -r requirements-dev.txt"
+    folders = ("src", "tests", "benchmarks", "scripts", "notebooks")
+    targets = [d for d in folders if (ROOT / d).is_dir()]
+    result = subprocess.run(
+        [ruff, "check", "--no-cache", *targets], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

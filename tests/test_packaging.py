@@ -1,0 +1,55 @@
+"""The install files keep their promises: bounded dependencies, the package last, one version."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+
+import dlbasics
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BOUNDED = re.compile(r"^[A-Za-z0-9_.\-\[\]]+\s*>=\s*[\w.]+\s*,\s*<\s*[\w.]+$")
+
+
+def requirement_lines(name: str) -> list[str]:
+    lines = []
+    for raw in (ROOT / name).read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def test_every_requirement_has_lower_and_upper_bounds():
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in requirement_lines(name):
+            if line.startswith("-r ") or line in {".", "-e ."}:
+                continue
+            assert BOUNDED.match(line), f"{name}: {line!r} needs a lower and an upper bound"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in project["dependencies"]:
+        assert BOUNDED.match(dep), f"pyproject.toml: {dep!r} needs a lower and an upper bound"
+
+
+def test_learner_requirements_end_with_the_package():
+    assert requirement_lines("requirements.txt")[-1] == "-e ."
+
+
+def test_package_dependencies_are_in_the_learner_requirements():
+    learner = {re.split(r"[<>=]", line)[0] for line in requirement_lines("requirements.txt")}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in project["dependencies"]:
+        assert re.split(r"[<>=]", dep)[0] in learner, f"{dep} is missing from requirements.txt"
+
+
+def test_binder_python_is_pinned():
+    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_version_is_exposed():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", dlbasics.__version__)
+    assert (ROOT / "src" / "dlbasics" / "py.typed").is_file()

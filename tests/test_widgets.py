@@ -1,0 +1,94 @@
+"""Explorers: built headless, every control swept across its range, the drawn data checked."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+from dlbasics.activations import get_activation
+from dlbasics.widgets import Explorer, compute_neuron, neuron_explorer, neuron_twin
+from dlbasics.widgets.neuron import GATES, NEURON_ACTIVATIONS
+
+
+def slider_values(slider, n=7):
+    return np.linspace(slider.min, slider.max, n)
+
+
+def test_neuron_explorer_every_control_across_its_range():
+    ex = neuron_explorer()
+    assert isinstance(ex, Explorer)
+    pngs = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in ("w1", "w2", "b"):
+            for value in slider_values(ex.controls[name]):
+                r = ex.set(**{name: float(value)})
+                assert np.all(np.isfinite(r.surface))
+                pngs.add(bytes(ex.image.value))
+        for activation, gate in itertools.product(NEURON_ACTIVATIONS, GATES):
+            r = ex.set(activation=activation, gate=gate)
+            assert r.activation == activation and r.gate == gate
+            assert bytes(ex.image.value).startswith(b"\x89PNG")
+    assert len(pngs) > 10, "moving the sliders should change the picture"
+
+
+def test_neuron_explorer_draws_the_package_activation():
+    ex = neuron_explorer()
+    r = ex.set(w1=0.7, w2=-1.2, b=0.3, activation="tanh")
+    grid = np.linspace(-0.5, 1.5, r.surface.shape[0])
+    x1, x2 = np.meshgrid(grid, grid)
+    expected = get_activation("tanh")(0.7 * x1 - 1.2 * x2 + 0.3)
+    np.testing.assert_allclose(r.surface, expected, atol=1e-12)
+    np.testing.assert_allclose(ex.view.image.get_array(), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("gate", "w1", "w2", "b"),
+    [("and", 1, 1, -1.5), ("or", 1, 1, -0.5), ("nand", -1, -1, 1.5)],
+)
+def test_separable_gates_have_a_perfect_neuron(gate, w1, w2, b):
+    r = compute_neuron(w1, w2, b, "step", gate)
+    assert not r.wrong.any()
+    assert "right side" in r.message
+
+
+def test_xor_is_never_solved_by_one_neuron():
+    grid = np.linspace(-3, 3, 7)
+    for w1, w2, b in itertools.product(grid, grid, grid):
+        assert compute_neuron(w1, w2, b, "step", "xor").wrong.any()
+    assert "No single line" in compute_neuron(1, 1, -0.5, "step", "xor").message
+
+
+def test_zero_weights_have_no_line_and_no_crash():
+    r = compute_neuron(0.0, 0.0, 0.5, "sigmoid", "and")
+    assert r.line is None
+    assert r.fires.all()  # z = b = 0.5 >= 0 at every point
+    assert r.wrong.sum() == 3  # AND is 1 only at (1, 1)
+
+
+def test_explorer_rejects_unknown_control():
+    with pytest.raises(ValueError, match="no control named"):
+        neuron_explorer().set(weight=1.0)
+
+
+def test_two_explorers_do_not_interfere():
+    a, b = neuron_explorer(), neuron_explorer()
+    a.set(b=0.9)
+    assert b.result.b == -1.5
+
+
+def test_live_explorer_says_where_it_runs():
+    bundle = neuron_explorer()._repr_mimebundle_()
+    assert "JupyterLab" in bundle["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_neuron_twin_is_a_self_contained_scrubbable_animation():
+    html = neuron_twin(values=[-1.5, -0.5, 0.5]).data
+    assert html.count("data:image/png;base64") == 3
+    assert 'type="range"' in html  # the slider
+    assert "http://" not in html and "https://" not in html  # nothing to fetch
+    assert 'class="fa ' not in html  # icons drawn as characters, not from an icon font
