@@ -76,19 +76,19 @@ class NeuronView:
         self.ax = ax = fig.add_subplot()
         self.image = ax.imshow(
             np.zeros((2, 2)), origin="lower", extent=(*LIMITS, *LIMITS), cmap=SURFACE_CMAP,
-            vmin=0, vmax=1, aspect="equal",
+            vmin=0, vmax=1, aspect="equal", alpha=0.55,  # pale, so the points stand out
         )
         self.colorbar = fig.colorbar(self.image, ax=ax, label="neuron output $a$")
         (self.line,) = ax.plot([], [], color=PALETTE["black"], lw=2, label="decision line $z=0$")
         self.points = [
-            ax.scatter([], [], s=120, color=CLASS_COLORS[k], edgecolor="black", zorder=3,
-                       marker="os"[k], label=f"target {k}")
+            ax.scatter([], [], s=150, color=CLASS_COLORS[k], edgecolor="black", linewidth=1.5,
+                       zorder=3, marker="os"[k], label=f"target {k}")
             for k in (0, 1)
         ]
         self.wrong = ax.scatter([], [], s=420, facecolor="none", edgecolor=PALETTE["vermillion"],
                                 linewidth=2.5, zorder=4, label="wrong")
         ax.set(xlim=LIMITS, ylim=LIMITS, xlabel="$x_1$", ylabel="$x_2$")
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        fig.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
 
     def update(self, r: NeuronResult) -> None:
         self.image.set_data(r.surface)
@@ -125,11 +125,11 @@ def neuron_explorer(
                                        description="activation"),
         "gate": widgets.Dropdown(options=GATES, value=gate, description="gate"),
     }
-    return Explorer("Neuron explorer", controls, compute_neuron, NeuronView, figsize=(5.6, 4.2))
+    return Explorer("Neuron explorer", controls, compute_neuron, NeuronView, figsize=(5.6, 4.6))
 
 
 def neuron_twin(sweep: str = "b", values=None, **fixed):
     """Static twin of :func:`neuron_explorer`: the bias (by default) swept as an animation."""
     if values is None:
         values = np.round(np.linspace(-2.5, 0.5, 13), 2)
-    return static_twin(compute_neuron, NeuronView, sweep, values, figsize=(5.6, 4.2), **fixed)
+    return static_twin(compute_neuron, NeuronView, sweep, values, figsize=(5.6, 4.6), **fixed)
