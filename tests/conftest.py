@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pathlib
+import shutil
+import subprocess
+import sys
 
 import pytest
+import yaml
 from hypothesis import settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -12,6 +16,40 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Property-based gradient checks: enough examples to find shape bugs, few enough to stay quick.
 settings.register_profile("course", max_examples=30, deadline=None, print_blob=True)
 settings.load_profile("course")
+
+
+def toc_files() -> list[str]:
+    """Every file named in _toc.yml, root first, without extension."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> pathlib.Path:
+    """Build the book once per session into a temporary folder; return the html folder.
+
+    Shared by test_book.py (the build itself) and test_site.py (the browser check of the site).
+    """
+    out = tmp_path_factory.mktemp("book")
+    jb = shutil.which("jupyter-book", path=str(pathlib.Path(sys.executable).parent))
+    assert jb, "jupyter-book is not installed: pip install -r requirements-dev.txt"
+    cmd = [jb, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book build failed or warned:\n{log[-6000:]}"
+    return out / "_build" / "html"
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def check_function(
     name : str, optional
         The name to show in messages; defaults to ``fn.__name__``.
     rtol, atol : float
-        Tolerances for numerical answers (:func:`numpy.allclose`).
+        Tolerances for numerical answers (``numpy.allclose``).
 
     Returns
     -------

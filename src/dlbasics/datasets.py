@@ -37,7 +37,7 @@ from ._validate import (
 Array = np.ndarray
 Seed = np.random.Generator | int | None
 
-# --- labels ---------------------------------------------------------------------------------------
+# --- labels --------------------------------------------------------------------------------------
 
 
 def check_labels(
@@ -67,9 +67,9 @@ def check_labels(
     if n_classes is not None:
         check_positive(n_classes, "n_classes", integer=True)
     if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
-        valid = f"0..{n_classes - 1} ({n_classes} classes)" if n_classes else "0 or more"
+        valid = f"in 0..{n_classes - 1} ({n_classes} classes)" if n_classes else "0 or more"
         raise ValueError(
-            f"{prefix}{name} out of range: must be in {valid}, "
+            f"{prefix}{name} out of range: must be {valid}, "
             f"got values from {arr.min()} to {arr.max()}"
         )
     return arr
@@ -87,7 +87,7 @@ def one_hot(labels: Any, n_classes: int | None = None, *, dtype: Any = np.float6
     return out
 
 
-# --- toy data sets --------------------------------------------------------------------------------
+# --- toy data sets -------------------------------------------------------------------------------
 
 _GATES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0], "nand": [1, 1, 1, 0]}
 _CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -220,7 +220,7 @@ def blobs(
     return _shuffled(centres[y] + spread * rng.normal(size=(n, 2)), y, rng)
 
 
-# --- real data ------------------------------------------------------------------------------------
+# --- real data -----------------------------------------------------------------------------------
 
 
 def load_digits() -> tuple[Array, Array]:
@@ -393,7 +393,7 @@ def _download(folder: Path, missing: list[str], checksums: Mapping[str, str]) ->
             )
 
 
-# --- preparing data -------------------------------------------------------------------------------
+# --- preparing data ------------------------------------------------------------------------------
 
 
 class Split(NamedTuple):
@@ -463,9 +463,9 @@ class Standardizer:
         X = as_float_array(X, "X", ndim=2, where="Standardizer.fit").astype(np.float64)
         if len(X) == 0:
             raise ValueError("Standardizer.fit: X has no rows")
-        constant = np.ptp(X, axis=0) == 0
         self.mean = X.mean(axis=0)
-        self.std = np.where(constant, 0.0, X.std(axis=0))
+        std = X.std(axis=0)
+        self.std = np.where(np.ptp(X, axis=0) == 0, 0.0, std)  # exactly 0 for constant columns
         return self
 
     def _checked(self, X: Any, where: str) -> tuple[Array, Array, Array]:

@@ -144,7 +144,7 @@ def check_layer(
     rng: Any,
     training: bool = False,
     h: float = 1e-5,
-    atol: float = 1e-5,
+    atol: float = 1e-4,
 ) -> dict[str, float]:
     """Gradient-check one layer's backward pass against central differences (chapter 4).
 
@@ -164,7 +164,7 @@ def check_layer(
         Check the training-mode behaviour (dropout with a fixed mask, batch statistics).
     h : float, default 1e-5
         The central-difference step.
-    atol : float, default 1e-5
+    atol : float, default 1e-4
         The noise floor, see below.
 
     Returns
@@ -211,7 +211,7 @@ def check_network(
     training: bool = False,
     penalty: Any = None,
     h: float = 1e-5,
-    atol: float = 1e-5,
+    atol: float = 1e-4,
 ) -> dict[str, float]:
     """Gradient-check a whole network with its cost (chapter 4).
 

@@ -84,7 +84,7 @@ def _clip(p: Array, high: bool = True) -> Array:
     return np.clip(p, eps, 1.0 - eps if high else 1.0)
 
 
-# --- regression ---------------------------------------------------------------------------------
+# --- regression ----------------------------------------------------------------------------------
 
 
 def squared_error(y_pred: Array, y_true: Array) -> Array:
@@ -138,7 +138,7 @@ def huber_grad(y_pred: Array, y_true: Array, delta: float = 1.0) -> Array:
     return np.clip(p - t, -delta, delta).reshape(np.shape(y_pred))
 
 
-# --- binary classification ----------------------------------------------------------------------
+# --- binary classification -----------------------------------------------------------------------
 
 _PROBS_HINT = "; for raw scores (logits) use the *_with_logits version"
 
@@ -192,7 +192,7 @@ def binary_cross_entropy_with_logits_grad(z: Array, y: Array) -> Array:
     return (sigmoid(z) - t).reshape(shape)
 
 
-# --- multi-class classification -----------------------------------------------------------------
+# --- multi-class classification ------------------------------------------------------------------
 
 
 def categorical_cross_entropy(p: Array, y: Array) -> Array:
@@ -271,7 +271,7 @@ def _kl_pair(p: Any, q: Any, where: str) -> tuple[Array, Array]:
     return p.astype(q.dtype, copy=False), q
 
 
-# --- cost and the registry ----------------------------------------------------------------------
+# --- cost and the registry -----------------------------------------------------------------------
 
 
 def cost(losses: Array, penalty: float = 0.0) -> float:

@@ -6,11 +6,15 @@ website. :class:`Explorer` and :func:`static_twin` hold the pattern.
 """
 
 from ._base import LIVE_NOTE, Explorer, static_twin
+from .activations import activation_explorer, activation_twin, compute_activation
 from .neuron import compute_neuron, neuron_explorer, neuron_twin
 
 __all__ = [
     "LIVE_NOTE",
     "Explorer",
+    "activation_explorer",
+    "activation_twin",
+    "compute_activation",
     "compute_neuron",
     "neuron_explorer",
     "neuron_twin",

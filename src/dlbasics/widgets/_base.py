@@ -30,7 +30,18 @@ LIVE_NOTE = (
 
 
 class View(Protocol):
-    """What an explorer draws with: axes built once, then redrawn for each result."""
+    """What an explorer draws with: axes built once, then redrawn for each result.
+
+    A view may also offer, to make updates fast (*blitting*):
+
+    ``dynamic_artists``
+        the artists that change from one result to the next (lines, images, titles); the rest
+        of the figure (axes, ticks, legends: most of the drawing time is text) is drawn once
+        and reused;
+    ``static_key(result)``
+        a value that changes whenever the static part must be redrawn too (for example new
+        axis limits or colour limits).
+    """
 
     def update(self, result: Any) -> None:
         """Redraw the figure for ``result``."""
@@ -83,6 +94,12 @@ class Explorer:
         self.message = widgets.HTML()
         self.result: Any = None
         self._holding = False
+        self._background: Any = None  # the figure's static part, for blitting
+        self._background_key: Any = None
+        dynamic = list(getattr(self.view, "dynamic_artists", ()))
+        for artist in dynamic:
+            artist.set_animated(True)  # left out of full draws; drawn on top of the background
+        self._dynamic = dynamic
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         items = list(self.controls.values())
@@ -130,9 +147,29 @@ class Explorer:
         """Recompute, redraw the reused figure and show it."""
         self.result = self._compute(**self.values())
         self.view.update(self.result)
-        self.image.value = figure_png(self.figure)
+        self.image.value = self._render()
         note = getattr(self.result, "message", "") or ""
         self.message.value = f"<span>{note}</span>"
+
+    def _render(self) -> bytes:
+        """PNG of the figure; with dynamic artists, only they are drawn on the saved background."""
+        if not self._dynamic:
+            return figure_png(self.figure)
+        canvas = self.figure.canvas
+        key_of = getattr(self.view, "static_key", None)
+        key = key_of(self.result) if key_of is not None else None
+        if self._background is None or key != self._background_key:
+            if self._background is None:
+                canvas.draw()  # the first draw runs the layout engine once …
+                self.figure.set_layout_engine("none")  # … then the layout stays put
+            canvas.draw()  # everything but the dynamic artists
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._background_key = key
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._dynamic:
+            self.figure.draw_artist(artist)
+        return figure_png(self.figure, draw=False)
 
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -154,6 +191,7 @@ def static_twin(
     figsize: tuple[float, float] = (6.4, 4.0),
     dpi: int = 80,
     interval_ms: int = 500,
+    alt: str | None = None,
     **fixed: Any,
 ) -> HTML:
     """The book's stand-in for an explorer: ``compute`` swept over one setting, as a scrubbable
@@ -168,6 +206,8 @@ def static_twin(
         The keyword of ``compute`` to vary.
     values : sequence
         The values it takes, one frame each.
+    alt : str, optional
+        What the frames show, for screen readers; by default the swept setting and its range.
     **fixed
         The other keywords of ``compute``, held constant.
     """
@@ -175,5 +215,8 @@ def static_twin(
     results = [compute(**{**fixed, sweep: v}) for v in values]
     fig = new_figure(*figsize, dpi=dpi)
     view = make_view(fig)
+    if alt is None:
+        alt = (f"Animation, {len(values)} frames: the figure as {sweep} goes from {values[0]} to "
+               f"{values[-1]}. The slider and the buttons below it step through the frames.")
     return HTML(scrubbable_html(fig, lambda i: view.update(results[i]), len(results),
-                                interval_ms=interval_ms))
+                                interval_ms=interval_ms, alt=alt))

@@ -88,7 +88,14 @@ class NeuronView:
         self.wrong = ax.scatter([], [], s=420, facecolor="none", edgecolor=PALETTE["vermillion"],
                                 linewidth=2.5, zorder=4, label="wrong")
         ax.set(xlim=LIMITS, ylim=LIMITS, xlabel="$x_1$", ylabel="$x_2$")
+        ax.set_title(" ", fontsize=10)
+        self.dynamic_artists = [self.image, self.line, *self.points, self.wrong, ax.title]
         fig.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+
+    @staticmethod
+    def static_key(r: NeuronResult) -> tuple[float, float]:
+        """The colour bar must be redrawn when the output range changes."""
+        return r.surface_range
 
     def update(self, r: NeuronResult) -> None:
         self.image.set_data(r.surface)
@@ -104,10 +111,9 @@ class NeuronView:
         for k, scatter in enumerate(self.points):
             scatter.set_offsets(r.X[r.y == k])
         self.wrong.set_offsets(r.X[r.wrong] if r.wrong.any() else np.empty((0, 2)))
-        self.ax.set_title(
+        self.ax.title.set_text(
             f"{r.gate.upper()}, {r.activation}: $w_1$={r.w1:.1f}, $w_2$={r.w2:.1f}, $b$={r.b:.1f}"
-            f"  ({int(r.wrong.sum())} wrong)",
-            fontsize=10,
+            f"  ({int(r.wrong.sum())} wrong)"
         )
 
 

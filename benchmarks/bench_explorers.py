@@ -1,0 +1,169 @@
+"""How fast does every explorer of the course respond? The latency of one update, per explorer.
+
+An *update* is what a learner waits for after moving a control: ``Explorer.set(...)``, which
+runs the explorer's ``compute`` and redraws its figure to a PNG at the notebook's resolution
+(``Explorer.update``). Each explorer is built headless and every control is swept across its
+range (sliders at evenly spaced values, every menu entry), one control at a time from the
+explorer's starting values, plus any extra settings its entry lists. The update an explorer
+makes while it is built is a warm-up and is not timed.
+
+Updates that train a network (an explorer exposing ``cache.n_fits`` reports when it trained)
+are "training chunks" with a budget of 250 ms; every other update has a budget of 100 ms, at
+the 95th percentile of the wall time. Each round builds a fresh explorer, so caches start cold
+every round. The CPU-time columns (this process only) show how much of the wall time was the
+explorer's own work: on a busy machine the wall time grows, the CPU time much less.
+
+Run: ``python benchmarks/bench_explorers.py [--rounds 3] [--points 9] [--explorer NAME]``.
+
+Adding a chapter's explorer takes one line in ``EXPLORERS`` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib
+import numpy as np
+from machine import cpu_name  # benchmarks/machine.py
+
+from dlbasics.widgets import Explorer, activation_explorer, neuron_explorer
+from dlbasics.widgets.activations import ELEMENTWISE, TARGETS
+
+BUDGET_MS = {"update": 100.0, "training chunk": 250.0}
+
+
+def control_sweep(explorer: Explorer, points: int) -> list[dict[str, Any]]:
+    """Every control across its range, one at a time, each then put back to its start value.
+
+    Sliders take ``points`` evenly spaced values from ``min`` to ``max`` (integers for integer
+    sliders); menus take every option.
+    """
+    start = explorer.values()
+    settings: list[dict[str, Any]] = []
+    for name, control in explorer.controls.items():
+        if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
+            values = np.linspace(control.min, control.max, points)
+            values = (sorted({round(v) for v in values}) if isinstance(control, widgets.IntSlider)
+                      else [float(v) for v in values])
+        elif hasattr(control, "options"):
+            values = [opt[1] if isinstance(opt, tuple) else opt for opt in control.options]
+        else:
+            raise TypeError(f"{explorer.title}: do not know how to sweep control {name!r}")
+        settings += [{name: v} for v in values] + [{name: start[name]}]
+    return settings
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One explorer to time.
+
+    Attributes
+    ----------
+    name : str
+        The row label, with the chapter.
+    factory : callable
+        Builds the explorer with its starting values (as the notebook does).
+    extra : callable, optional
+        ``extra(explorer) -> list of settings`` timed after the control sweep (e.g. more
+        settings that train, so the training chunks get enough samples).
+    """
+
+    name: str
+    factory: Callable[[], Explorer]
+    extra: Callable[[Explorer], list[dict[str, Any]]] = lambda _explorer: []
+
+
+def _activation_grid(_explorer: Explorer) -> list[dict[str, Any]]:
+    """Every trainable activation on every target at two widths: each one trains once."""
+    return [{"activation": a, "target": t, "hidden": h}
+            for h in (4, 16) for t in TARGETS for a in ELEMENTWISE]
+
+
+# One line per explorer of the course.
+EXPLORERS: list[Bench] = [
+    Bench("neuron (ch. 1)", neuron_explorer),
+    Bench("activation (ch. 2)", activation_explorer, _activation_grid),
+]
+
+
+def _n_fits(explorer: Explorer) -> int:
+    cache = getattr(explorer, "cache", None)
+    return getattr(cache, "n_fits", 0)
+
+
+def time_explorer(bench: Bench, rounds: int,
+                  points: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) milliseconds per update, by kind ("update" or "training chunk")."""
+    times: dict[str, list[tuple[float, float]]] = {"update": [], "training chunk": []}
+    for _ in range(rounds):
+        explorer = bench.factory()  # its first update, while building, is the warm-up
+        for setting in control_sweep(explorer, points) + bench.extra(explorer):
+            fits = _n_fits(explorer)
+            wall, cpu = time.perf_counter(), time.process_time()
+            explorer.set(**setting)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            kind = "training chunk" if _n_fits(explorer) > fits else "update"
+            times[kind].append((wall * 1000.0, cpu * 1000.0))
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank, as a budget is read: q % of updates are faster)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100.0 * len(ordered)) - 1)]
+
+
+def machine() -> str:
+    cpu = cpu_name()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{datetime.date.today().isoformat()}  CPU: {cpu}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, numpy {np.__version__}, matplotlib "
+            f"{matplotlib.__version__} (Agg)\nload average at start: {load:.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="fresh explorers per entry")
+    parser.add_argument("--points", type=int, default=9, help="values per slider")
+    parser.add_argument("--explorer", action="append", default=None,
+                        help="time only entries whose name contains this (repeatable)")
+    args = parser.parse_args(argv)
+    matplotlib.use("Agg")
+    benches = [b for b in EXPLORERS
+               if not args.explorer or any(s in b.name for s in args.explorer)]
+    print(machine())
+    print(f"\nwall time of one update (compute + PNG), {args.rounds} rounds, "
+          f"{args.points} values per slider")
+    header = (f"{'explorer':<20}{'kind':<16}{'updates':>8}{'median ms':>11}{'p95 ms':>9}"
+              f"{'budget':>8}  within{'CPU median':>12}{'CPU p95':>9}")
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for bench in benches:
+        for kind, pairs in time_explorer(bench, args.rounds, args.points).items():
+            if not pairs:
+                continue
+            wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
+            p95 = percentile(wall, 95)
+            ok = p95 <= BUDGET_MS[kind]
+            failed |= not ok
+            print(f"{bench.name:<20}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
+                  f"{p95:>9.0f}{BUDGET_MS[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
+                  f"{statistics.median(cpu):>12.0f}{percentile(cpu, 95):>9.0f}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nload average at end: {load:.2f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

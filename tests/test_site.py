@@ -1,0 +1,758 @@
+"""The published book in a real browser: every page works offline and reads well on a laptop
+and on a phone.
+
+The site is built once per session (the ``built_book`` fixture in conftest.py), served on
+127.0.0.1 and driven with Debian's Chromium through the ``playwright`` package (never
+``playwright install``: ``.ci/run`` installs the ``chromium`` Debian package). Every request to
+any other host is blocked and recorded, so each page is checked as a reader with no network
+sees it. The pages come from _toc.yml, so new chapters are checked as soon as they are listed.
+
+Each page is visited once per viewport:
+
+- desktop, light theme: it loads, its heading shows, no page errors, no console errors (beyond
+  ``ALLOWED_CONSOLE_ERRORS``), no failed same-origin requests, no blocked requests, no broken
+  images, every figure has a caption or alt text, text contrast is legible; on chapter pages
+  also rendered math, static twins that change frame when scrubbed, and launch buttons;
+- desktop, dark theme: the same load checks, text contrast, figures drawn on opaque backgrounds;
+- phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
+  figures that fit it.
+
+Also: offline search (one case per chapter, a word from its title), every internal link and
+anchor of the built site, and the colour-blind-safe palette of the package's plots.
+
+When a page check fails, full-page screenshots of that visit go to the test's ``tmp_path``
+(the failure message gives the path). Set ``DLBASICS_SCREENSHOTS=<folder>`` to keep a
+screenshot of every visit for a review by eye.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html.parser
+import http.server
+import json
+import os
+import pathlib
+import re
+import threading
+import urllib.parse
+
+import pytest
+import yaml
+from conftest import ROOT, toc_files
+
+CHROMIUM = pathlib.Path(os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# Console errors a page may log, each as (regular expression, one-line reason). Keep it short:
+# an error belongs here only when it is harmless to a reader and cannot be fixed in the book.
+ALLOWED_CONSOLE_ERRORS: tuple[tuple[str, str], ...] = ()
+
+# Other hosts a page may *try* to reach (the request is still blocked), host -> reason. Empty:
+# the book needs no network, so any request that leaves 127.0.0.1 fails the page.
+ALLOWED_EXTERNAL_HOSTS: dict[str, str] = {}
+
+PAGES = toc_files()
+CHAPTERS = [page for page in PAGES if page.startswith("notebooks/")]
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE_WIDTH = 375
+PHONE = {
+    "viewport": {"width": PHONE_WIDTH, "height": 812},
+    "device_scale_factor": 1,  # layout is the same at 2; screenshots are a quarter the size
+    "is_mobile": True,
+    "has_touch": True,
+}
+SCREENSHOTS = os.environ.get("DLBASICS_SCREENSHOTS")
+
+
+# --------------------------------------------------------------------------------------------
+# What the page tests read from _config.yml and the sources.
+
+
+def book_config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def source_title(page: str) -> str:
+    """The first level-1 heading of a page's source (.ipynb or .md); "" when there is none."""
+    notebook, markdown = ROOT / f"{page}.ipynb", ROOT / f"{page}.md"
+    try:
+        if notebook.is_file():
+            cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+            markdown_cells = (c for c in cells if c["cell_type"] == "markdown")
+            text = "\n".join("".join(c["source"]) for c in markdown_cells)
+        else:
+            text = markdown.read_text(encoding="utf-8")
+    except (OSError, ValueError, KeyError):
+        return ""  # the search test then fails for this page, with the reason; collection goes on
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return ""
+
+
+def search_word(title: str) -> str:
+    """A distinctive word of a title to search for: its longest word ("" for no title)."""
+    words = re.findall(r"[A-Za-z][A-Za-z\-]+", title)
+    return max(words, key=len).lower() if words else ""
+
+
+def search_cases() -> list:
+    """One case per chapter (a word of its title), plus 'backpropagation' for chapter 4."""
+    cases = []
+    for page in CHAPTERS:
+        word = search_word(source_title(page))
+        cases.append(pytest.param(page, word, id=f"{word or 'no-title'}->{page}"))
+    backprop = "notebooks/04_backpropagation"
+    cases.append(
+        pytest.param(
+            backprop,
+            "backpropagation",
+            id="backpropagation",
+            marks=pytest.mark.skipif(
+                not (ROOT / f"{backprop}.ipynb").is_file(),
+                reason=f"chapter 4 ({backprop}.ipynb) is not written yet; "
+                "this case runs as soon as the notebook exists",
+            ),
+        )
+    )
+    return cases
+
+
+# --------------------------------------------------------------------------------------------
+# The browser, the server and one visit.
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "the playwright Python package is missing: pip install -r requirements-dev.txt "
+            "(do not run `playwright install`: the tests drive Debian's Chromium)",
+            pytrace=False,
+        )
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: `apt-get install chromium` (bash .ci/run does "
+            "this), or point DLBASICS_CHROMIUM at a Chromium binary",
+            pytrace=False,
+        )
+    return sync_playwright
+
+
+@pytest.mark.slow
+def test_browser_tools_are_installed():
+    """Fails (never skips) with a clear message when playwright or Chromium is missing."""
+    _playwright()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for every browser test (closed when this module is done)."""
+    with _playwright()() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built site served on 127.0.0.1; yields its base URL (ending in /)."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def blocked_requests(tmp_path_factory):
+    """Every blocked request of this module, host -> sorted URLs; written to a JSON file."""
+    record: dict[str, set[str]] = {}
+    yield record
+    out = tmp_path_factory.getbasetemp() / "blocked_requests.json"
+    out.write_text(json.dumps({h: sorted(u) for h, u in sorted(record.items())}, indent=2))
+
+
+class Visit:
+    """One page in a fresh browser context, with everything it logs."""
+
+    def __init__(self, browser, base, blocked, page, options, name, tmp_path):
+        self.base, self.name, self.tmp_path = base, name, tmp_path
+        self.page_errors: list[str] = []
+        self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        self.blocked: list[str] = []
+        self.context = browser.new_context(**options)
+        self.context.route(lambda url: not url.startswith(base), self._block)
+        self._all_blocked = blocked
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        self.page.on("console", self._console)
+        self.page.on("requestfailed", self._request_failed)
+        self.page.on("response", self._response)
+        self.url = base + f"{page}.html"
+        self.shot_on_failure = False
+
+    def _block(self, route):
+        url = route.request.url
+        self.blocked.append(url)
+        self._all_blocked.setdefault(urllib.parse.urlsplit(url).hostname or url, set()).add(url)
+        route.abort("blockedbyclient")
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        text = message.text
+        if any(re.search(pattern, text) for pattern, _ in ALLOWED_CONSOLE_ERRORS):
+            return
+        if "net::ERR_BLOCKED_BY_CLIENT" in text or text.startswith("Failed to load resource"):
+            return  # reported below, with its URL, as a blocked or failed request
+        self.console_errors.append(f"{text} ({message.location.get('url', '')})")
+
+    def _same_origin(self, url: str) -> bool:
+        return url.startswith(self.base)
+
+    def _request_failed(self, request):
+        if self._same_origin(request.url):
+            self.failed.append(f"{request.url} ({request.failure})")
+
+    def _response(self, response):
+        if self._same_origin(response.url) and response.status >= 400:
+            self.failed.append(f"{response.url} (HTTP {response.status})")
+
+    def open(self):
+        response = self.page.goto(self.url, wait_until="load")
+        assert response is not None and response.ok, f"{self.url}: {response and response.status}"
+        self.page.locator("article.bd-article h1").first.wait_for(state="visible")
+        return self.page.evaluate(PAGE_FACTS_JS)
+
+    def log_problems(self) -> list[str]:
+        problems = [f"page error: {e}" for e in self.page_errors]
+        problems += [f"console error: {e}" for e in self.console_errors]
+        problems += [f"failed same-origin request: {f}" for f in self.failed]
+        for url in self.blocked:
+            host = urllib.parse.urlsplit(url).hostname
+            if host not in ALLOWED_EXTERNAL_HOSTS:
+                problems.append(f"request to another host (blocked; breaks offline): {url}")
+        return problems
+
+    def screenshot(self, folder: pathlib.Path) -> pathlib.Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.name}.png"
+        self.page.keyboard.press("Escape")  # close an open menu
+        self.page.evaluate("window.scrollTo(0, 0)")  # sticky header and sidebars at the top
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def finish(self, problems: list[str]) -> None:
+        """Add what the page logged, keep screenshots, and fail with every problem found."""
+        problems = problems + self.log_problems()
+        if SCREENSHOTS:
+            self.screenshot(pathlib.Path(SCREENSHOTS))
+        if problems:
+            shot = self.screenshot(self.tmp_path)
+            self.shot_on_failure = True
+            listing = "\n  - ".join(problems)
+            pytest.fail(f"{self.url}:\n  - {listing}\nscreenshot: {shot}", pytrace=False)
+
+    def __enter__(self) -> Visit:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        """On any other failure (a timeout, a crash), still keep a screenshot of the page."""
+        if kind is not None and not self.shot_on_failure:
+            with contextlib.suppress(Exception):
+                print(f"screenshot: {self.screenshot(self.tmp_path)}")  # shown with the failure
+
+
+@pytest.fixture
+def visit(browser, site, blocked_requests, tmp_path):
+    """``visit(page, options, mode)`` opens a page; the context closes after the test."""
+    opened: list[Visit] = []
+
+    def open_visit(page: str, options: dict, mode: str) -> Visit:
+        name = f"{page.replace('/', '__')}-{mode}"
+        v = Visit(browser, site, blocked_requests, page, options, name, tmp_path)
+        opened.append(v)
+        return v
+
+    yield open_visit
+    for v in opened:
+        with contextlib.suppress(Exception):  # a crashed page still closes
+            v.context.close()
+
+
+# --------------------------------------------------------------------------------------------
+# JavaScript run in the pages.
+
+PAGE_FACTS_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const images = [...document.images];
+  await Promise.all(images.map(i => i.complete ? null : new Promise(done => {
+    i.addEventListener("load", done, {once: true});
+    i.addEventListener("error", done, {once: true});
+    setTimeout(done, 5000);
+  })));
+  const article = document.querySelector("article.bd-article");
+  const short = i => (i.getAttribute("src") || `<img id=${i.id}>`).slice(0, 90);
+  const h1 = article.querySelector("h1");
+  return {
+    theme: document.documentElement.dataset.theme,
+    heading: h1 ? h1.innerText.trim() : "",
+    broken: images.filter(i => !i.getAttribute("src") || i.naturalWidth === 0).map(short),
+    undescribed: [...article.querySelectorAll("img")].filter(i => {
+      const figure = i.closest("figure");
+      const caption = figure && figure.querySelector("figcaption");
+      return !(i.getAttribute("alt") || "").trim() && !(caption && caption.innerText.trim());
+    }).map(short),
+    math: article.querySelectorAll("mjx-container").length,
+    mathErrors: [...article.querySelectorAll("mjx-merror")].map(e => e.textContent.slice(0, 80)),
+    unrendered: [...article.querySelectorAll(".math")]
+      .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 80)),
+    twins: article.querySelectorAll(".animation").length,
+  };
+}
+"""
+
+# Text whose contrast with what is behind it is below WCAG AA: 4.5 for body text, 3 for large.
+CONTRAST_JS = """
+() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 1;
+  const ctx = canvas.getContext("2d", {willReadFrequently: true});
+  const rgba = css => {
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = "rgba(0, 0, 0, 0)";
+    ctx.fillStyle = css;
+    ctx.fillRect(0, 0, 1, 1);
+    const d = ctx.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255];
+  };
+  const over = (top, bottom) => [0, 1, 2].map(k => top[k] * top[3] + bottom[k] * (1 - top[3]));
+  const backdrop = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let colour = [255, 255, 255];
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const luminance = c => {
+    const [r, g, b] = c.map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const hidden = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      if (s.opacity === "0" || s.visibility === "hidden") return true;
+    }
+    return false;
+  };
+  const article = document.querySelector("article.bd-article");
+  const failures = [];
+  let checked = 0;
+  for (const el of article.querySelectorAll("*")) {
+    if (el.closest("mjx-container, svg, script, style")) continue;
+    const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own.length) continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width <= 1 || rect.height <= 1 || hidden(el)) continue;
+    const style = getComputedStyle(el);
+    const bg = backdrop(el);
+    const fg = over(rgba(style.color), bg);
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
+    const needed = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+    checked += 1;
+    if (ratio < needed) {
+      const text = own[0].textContent.trim().slice(0, 40);
+      const tag = `<${el.tagName.toLowerCase()} class="${el.className}">`;
+      const colours = `${style.color} on rgb(${bg.map(Math.round)})`;
+      failures.push(`${ratio.toFixed(2)} < ${needed}: "${text}" (${tag} ${colours})`);
+    }
+  }
+  return {checked, failures};
+}
+"""
+
+# Figures drawn on a transparent background vanish into a dark page: report those in dark mode.
+TRANSPARENT_FIGURES_JS = """
+() => {
+  const found = [];
+  for (const img of document.querySelectorAll("article.bd-article img")) {
+    if (!img.naturalWidth) continue;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 32;
+    const ctx = canvas.getContext("2d", {willReadFrequently: true});
+    ctx.drawImage(img, 0, 0, 32, 32);
+    const d = ctx.getImageData(0, 0, 32, 32).data;
+    let transparent = 0;
+    for (let k = 3; k < d.length; k += 4) if (d[k] < 250) transparent += 1;
+    if (transparent > 0.05 * 32 * 32) found.push((img.getAttribute("src") || img.id).slice(0, 90));
+  }
+  return found;
+}
+"""
+
+# Anything wider than the text column makes a phone reader scroll the text sideways, unless it
+# sits in a box that scrolls by itself (code, wide math, tables: overflow-x auto). Figures and
+# controls should fit the column even inside such a box.
+LAYOUT_JS = """
+() => {
+  const article = document.querySelector("article.bd-article");
+  const box = article.getBoundingClientRect();
+  const inScroller = el => {
+    for (let e = el.parentElement; e && e !== article; e = e.parentElement) {
+      if (["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(e).overflowX)) return true;
+    }
+    return false;
+  };
+  const name = el => `<${el.tagName.toLowerCase()}${el.id ? " id=" + el.id : ""}`
+    + `${el.className && typeof el.className === "string" ? ' class="' + el.className + '"' : ""}>`;
+  const media = ["IMG", "SVG", "CANVAS", "VIDEO", "INPUT", "BUTTON"];
+  const sticking = [], unfit = [];
+  for (const el of article.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;
+    if (r.right > box.right + 1 || r.left < box.left - 1) {
+      const where = `${name(el)} spans x=${Math.round(r.left)}..${Math.round(r.right)}`;
+      if (!inScroller(el)) sticking.push(where);
+      else if (media.includes(el.tagName.toUpperCase())) unfit.push(where);
+    }
+  }
+  const p = article.querySelector("p");
+  return {
+    pageWidth: document.documentElement.scrollWidth,
+    column: [Math.round(box.left), Math.round(box.right)],
+    sticking: sticking.slice(0, 8),
+    nSticking: sticking.length,
+    unfit: unfit.slice(0, 8),
+    fontSize: p ? parseFloat(getComputedStyle(p).fontSize) : null,
+  };
+}
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Checks shared by the page tests.
+
+
+def load_problems(facts: dict, page: str, theme: str) -> list[str]:
+    problems = []
+    if not facts["heading"]:
+        problems.append("no article heading (article.bd-article h1)")
+    if facts["theme"] != theme:
+        problems.append(f"the theme shown is {facts['theme']!r}, expected {theme!r}")
+    problems += [f"broken image: {src}" for src in facts["broken"]]
+    problems += [f"figure with neither caption nor alt text: {src}" for src in facts["undescribed"]]
+    problems += [f"MathJax error: {text}" for text in facts["mathErrors"]]
+    problems += [f"math left unrendered: {text}" for text in facts["unrendered"]]
+    return problems
+
+
+def contrast_problems(page) -> list[str]:
+    result = page.evaluate(CONTRAST_JS)
+    problems = [f"text hard to read (contrast {f})" for f in result["failures"][:8]]
+    if len(result["failures"]) > 8:
+        problems.append(f"… and {len(result['failures']) - 8} more low-contrast texts")
+    if result["checked"] == 0:
+        problems.append("no text found in the article to check")
+    return problems
+
+
+TWIN_STATE_JS = """
+anim => {
+  // to_jshtml keeps each animation in a global named in its slider's oninput handler.
+  const slider = anim.querySelector("input.anim-slider");
+  const name = (slider.getAttribute("oninput") || "").match(/(anim[0-9a-f]+)\\.set_frame/);
+  const state = name && window[name[1]];
+  const img = anim.querySelector("img");
+  if (!state) return null;
+  return {
+    frame: state.current_frame,
+    frames: state.frames.length,
+    slider: Number(slider.value),
+    shows: img.src === state.frames[state.current_frame].src && img.naturalWidth > 0,
+    differs: state.frames[0].src !== state.frames[state.frames.length - 1].src,
+  };
+}
+"""
+
+
+def twin_problems(page) -> list[str]:
+    """Scrub every static twin with its slider and its buttons, as a reader would, and check
+    that each step shows the frame it should."""
+    problems = []
+    animations = page.locator("article.bd-article .animation")
+    for k in range(animations.count()):
+        anim, label = animations.nth(k), f"static twin {k + 1}"
+        anim.scroll_into_view_if_needed()
+        state = anim.evaluate(TWIN_STATE_JS)
+        if state is None:
+            problems.append(f"{label}: its animation script did not start")
+            continue
+        last = state["frames"] - 1
+        if last < 1 or not state["differs"]:
+            problems.append(f"{label}: nothing to scrub ({state['frames']} frames, first = last)")
+            continue
+        anim.locator("input.anim-slider").focus()
+        steps = [("the slider, one step right", 1)]
+        page.keyboard.press("ArrowRight")
+        seen = [anim.evaluate(TWIN_STATE_JS)]
+        for button, frame in (("Next frame", min(2, last)), ("Last frame", last)):
+            anim.get_by_role("button", name=button).click()
+            steps.append((f"the '{button}' button", frame))
+            seen.append(anim.evaluate(TWIN_STATE_JS))
+        anim.get_by_role("button", name="First frame").click()
+        steps.append(("the 'First frame' button", 0))
+        seen.append(anim.evaluate(TWIN_STATE_JS))
+        for (step, frame), now in zip(steps, seen, strict=True):
+            if now["frame"] != frame or now["slider"] != frame or not now["shows"]:
+                problems.append(
+                    f"{label}: after {step} it shows frame {now['frame']} (slider at "
+                    f"{now['slider']}, image shown: {now['shows']}), expected frame {frame}"
+                )
+    return problems
+
+
+def launch_problems(page, chapter: str, base: str, context) -> list[str]:
+    """Binder, Colab and .ipynb download point at this notebook in the configured repository."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    config = book_config()
+    repo = config["repository"]
+    launch = config.get("launch_buttons", {})
+    org_repo = repo["url"].rstrip("/").removeprefix("https://github.com/")
+    branch = repo.get("branch", "main")
+    path = str(pathlib.PurePosixPath(repo.get("path_to_book") or ".") / f"{chapter}.ipynb")
+    ui = "lab/tree" if launch.get("notebook_interface", "classic") == "jupyterlab" else "tree"
+    expected = {
+        "Binder": f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{org_repo}/{branch}"
+        f"?urlpath={ui}/{path}",
+        "Colab": f"{launch['colab_url'].rstrip('/')}/github/{org_repo}/blob/{branch}/{path}",
+    }
+    problems = []
+    if not (ROOT / path).is_file():
+        problems.append(f"launch buttons would open {path}, which is not in the repository")
+    page.locator(".dropdown-launch-buttons button.dropdown-toggle").click()
+    for label, url in expected.items():
+        link = page.locator(".dropdown-launch-buttons a", has_text=label).first
+        try:
+            link.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:
+            problems.append(f"no visible '{label}' button in the launch menu")
+            continue
+        if link.get_attribute("href") != url:
+            problems.append(f"'{label}' points at {link.get_attribute('href')}, not {url}")
+    page.keyboard.press("Escape")
+    page.locator(".dropdown-download-buttons button.dropdown-toggle").click()
+    download = page.locator(".dropdown-download-buttons a.btn-download-source-button").first
+    try:
+        download.wait_for(state="visible", timeout=5_000)
+    except PlaywrightTimeout:
+        return [*problems, "no visible '.ipynb' download button"]
+    href = urllib.parse.urljoin(page.url, download.get_attribute("href"))
+    if href != f"{base}_sources/{chapter}.ipynb":
+        problems.append(f"the .ipynb download points at {href}")
+    response = context.request.get(href)
+    try:
+        notebook = json.loads(response.body())
+        assert notebook["nbformat"] == 4 and notebook["cells"]
+    except (ValueError, KeyError, AssertionError):
+        problems.append(f"the .ipynb download ({href}, HTTP {response.status}) is not a notebook")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# The page tests: every page of _toc.yml, once per viewport.
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_a_laptop_in_light_mode(visit, page):
+    with visit(page, {**DESKTOP, "color_scheme": "light"}, "desktop-light") as v:
+        facts = v.open()
+        problems = load_problems(facts, page, "light") + contrast_problems(v.page)
+        if page in CHAPTERS:
+            if facts["math"] == 0:
+                problems.append("no rendered math (mjx-container) on a chapter page")
+            if facts["twins"] == 0:
+                problems.append("no static twin (scrubbable animation) on a chapter page")
+            problems += twin_problems(v.page)
+            problems += launch_problems(v.page, page, v.base, v.context)
+        v.finish(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_a_laptop_in_dark_mode(visit, page):
+    with visit(page, {**DESKTOP, "color_scheme": "dark"}, "desktop-dark") as v:
+        facts = v.open()
+        problems = load_problems(facts, page, "dark") + contrast_problems(v.page)
+        problems += [
+            f"figure with a transparent background (its dark ink vanishes in dark mode): {src}"
+            for src in v.page.evaluate(TRANSPARENT_FIGURES_JS)
+        ]
+        v.finish(problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_a_phone(visit, page):
+    with visit(page, {**PHONE, "color_scheme": "light"}, "phone") as v:
+        facts = v.open()
+        problems = load_problems(facts, page, "light")
+        layout = v.page.evaluate(LAYOUT_JS)
+        left, right = layout["column"]
+        if layout["pageWidth"] > PHONE_WIDTH:
+            problems.append(f"the page scrolls sideways: {layout['pageWidth']} px wide")
+        if right - left < 0.8 * PHONE_WIDTH:
+            problems.append(f"the text column is only {right - left} px wide")
+        if layout["nSticking"]:
+            problems.append(
+                f"{layout['nSticking']} elements stick out of the text column "
+                f"(x={left}..{right}): " + "; ".join(layout["sticking"])
+            )
+        problems += [
+            f"a figure or control wider than the text column (x={left}..{right}), so the "
+            f"reader scrolls it sideways: {where}"
+            for where in layout["unfit"]
+        ]
+        if layout["fontSize"] is not None and layout["fontSize"] < 14:
+            problems.append(f"body text is {layout['fontSize']} px")
+        v.finish(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Search, the home page, links and the palette.
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("chapter", "word"), search_cases())
+def test_search_finds_each_chapter_offline(visit, chapter, word):
+    """Type a word of the chapter's title into the search box, as a reader would."""
+    assert word, f"{chapter}: its source has no '# Title' line to take a search word from"
+    with visit(PAGES[0], {**DESKTOP, "color_scheme": "light"}, f"search-{word}") as v:
+        v.open()
+        page = v.page
+        page.locator(".search-button__button:visible").first.click()
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.fill(word)
+        box.press("Enter")
+        page.wait_for_url(re.compile(r"/search\.html\?"))
+        page.wait_for_function(
+            "() => /Search finished|did not match/.test("
+            "document.querySelector('#search-results')?.innerText || '')"
+        )
+        hrefs = page.locator("#search-results ul.search li > a").evaluate_all(
+            "links => links.map(a => a.href)"
+        )
+        found = [urllib.parse.urlsplit(h).path.lstrip("/") for h in hrefs]
+        problems = []
+        if f"{chapter}.html" not in found:
+            problems.append(f"searching {word!r} does not list {chapter}.html; it lists {found}")
+        v.finish(problems)
+
+
+@pytest.mark.slow
+def test_home_page_opens_the_introduction(visit, site):
+    with visit(PAGES[0], DESKTOP, "index") as v:
+        v.page.goto(site + "index.html")
+        v.page.wait_for_url(site + f"{PAGES[0]}.html")
+        v.page.locator("article.bd-article h1").first.wait_for(state="visible")
+        v.finish([])
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name") if tag == "a" else ("id",):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        for key in ("href", "src"):
+            if attrs.get(key) and tag in ("a", "link", "img", "script", "area", "iframe"):
+                self.links.append(attrs[key])
+
+
+@pytest.mark.slow
+def test_every_internal_link_and_anchor_resolves(built_book):
+    """Each internal href or src of the built pages names a file that exists, and each
+    #anchor names an id in it (cross-references are also checked by the nitpicky build)."""
+    pages = [
+        p
+        for p in built_book.rglob("*.html")
+        if p.relative_to(built_book).parts[0] not in ("_static", "_sources", "_images")
+    ]
+    parsed: dict[pathlib.Path, _Links] = {}
+
+    def parse(path: pathlib.Path) -> _Links:
+        if path not in parsed:
+            parsed[path] = _Links()
+            parsed[path].feed(path.read_text(encoding="utf-8"))
+        return parsed[path]
+
+    broken = []
+    for source in pages:
+        for link in parse(source).links:
+            url = urllib.parse.urlsplit(link)
+            if url.scheme or url.netloc or link.startswith(("mailto:", "javascript:")):
+                continue
+            target = (
+                (source.parent / urllib.parse.unquote(url.path)).resolve() if url.path else source
+            )
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{source.relative_to(built_book)}: {link}"
+            if not target.is_file():
+                broken.append(f"{where} (no such file)")
+            elif url.fragment and target.suffix == ".html":
+                if urllib.parse.unquote(url.fragment) not in parse(target).ids:
+                    broken.append(f"{where} (no such anchor in {target.name})")
+    assert pages, "the build produced no pages"
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:40])
+
+
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
+
+
+def test_plots_use_the_okabe_ito_palette():
+    from dlbasics.plotting import CLASS_COLORS, PALETTE
+
+    assert {c.upper() for c in PALETTE.values()} == OKABE_ITO
+    assert CLASS_COLORS, "CLASS_COLORS is empty"
+    assert {c.upper() for c in CLASS_COLORS} <= OKABE_ITO
+    assert len(set(CLASS_COLORS)) == len(CLASS_COLORS), "two classes share a colour"
