@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import ROOT, toc_files  # the built_book fixture lives in conftest.py too
 
@@ -26,3 +28,24 @@ def test_chapter_pages_render_math_and_figures(built_book):
         html = (built_book / f"{page}.html").read_text(encoding="utf-8")
         assert '<span class="math' in html or 'class="math' in html, f"{page}: no math on the page"
         assert "<img" in html, f"{page}: no figure on the page"
+
+
+def test_every_chapter_has_a_measured_run_time():
+    results = json.loads((ROOT / "benchmarks" / "results" / "notebook_times.json").read_text())
+    measured = set(results["notebooks"])
+    chapters = {p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb")}
+    assert chapters <= measured, (
+        f"chapters with no measured run time: {sorted(chapters - measured)}; run "
+        "python benchmarks/bench_notebooks.py notebooks/<chapter>.ipynb and commit "
+        "benchmarks/results/notebook_times.json (the chapter page shows it)"
+    )
+    over = {name: row["median_s"] for name, row in results["notebooks"].items()
+            if name in chapters and row["median_s"] > row["budget_s"]}
+    assert not over, f"chapters over their run-time budget: {over}"
+
+
+@pytest.mark.slow
+def test_chapter_pages_show_their_run_time(built_book):
+    for page in (f for f in toc_files() if f.startswith("notebooks/")):
+        html = (built_book / f"{page}.html").read_text(encoding="utf-8")
+        assert "chapter-runtime" in html and "Runs top to bottom in about" in html, page

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.animation import FuncAnimation
+from matplotlib.animation import HTMLWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -109,7 +111,7 @@ def scrubbable_html(
     interval_ms: int = 400,
     alt: str = "An animation; the slider and the buttons below it step through its frames.",
 ) -> str:
-    """A self-contained HTML animation with a slider and play buttons (matplotlib's ``to_jshtml``).
+    """A self-contained HTML animation with a slider and play buttons (as ``Animation.to_jshtml``).
 
     ``update(i)`` redraws ``fig`` for frame ``i``. The frames are embedded as PNG images and the
     buttons' icons are plain characters, so the result plays in a static web page with no
@@ -118,12 +120,21 @@ def scrubbable_html(
     """
     if n_frames < 1:
         raise ValueError(f"an animation needs at least one frame, got {n_frames}")
-    with mpl.rc_context({"animation.embed_limit": 40.0}):
-        anim = FuncAnimation(fig, update, frames=n_frames, interval=interval_ms, blit=False)
-        html = anim.to_jshtml(default_mode="once")
+    # matplotlib's HTMLWriter (what Animation.to_jshtml uses), fed one frame at a time: each
+    # frame is drawn once, with the layout fixed after the first, instead of the three draws
+    # per frame of FuncAnimation.
+    update(0)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    with tempfile.TemporaryDirectory() as tmp, mpl.rc_context({"animation.embed_limit": 40.0}):
+        path = Path(tmp) / "animation.html"
+        writer = HTMLWriter(fps=1000 / interval_ms, embed_frames=True, default_mode="once")
+        with writer.saving(fig, str(path), dpi=fig.dpi):
+            for i in range(n_frames):
+                update(i)
+                writer.grab_frame()
+        html = path.read_text()
     return _offline_html(html, alt)
-
-
 
 
 def draw_points(ax: Any, X: Any, y: Any, *, size: float = 110) -> None:
