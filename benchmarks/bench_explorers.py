@@ -38,6 +38,9 @@ from machine import cpu_name  # benchmarks/machine.py
 
 from dlbasics.widgets import Explorer, activation_explorer, neuron_explorer
 from dlbasics.widgets.activations import ELEMENTWISE, TARGETS
+from dlbasics.widgets.backprop import backprop_explorer
+from dlbasics.widgets.descent import batch_explorer, learning_rate_explorer, race_explorer
+from dlbasics.widgets.losses import classification_loss_explorer, outlier_explorer
 
 BUDGET_MS = {"update": 100.0, "training chunk": 250.0}
 
@@ -51,7 +54,10 @@ def control_sweep(explorer: Explorer, points: int) -> list[dict[str, Any]]:
     start = explorer.values()
     settings: list[dict[str, Any]] = []
     for name, control in explorer.controls.items():
-        if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
+        if isinstance(control, widgets.FloatLogSlider):  # evenly spaced exponents
+            values = [float(control.base ** e)
+                      for e in np.linspace(control.min, control.max, points)]
+        elif isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
             values = np.linspace(control.min, control.max, points)
             values = (sorted({round(v) for v in values}) if isinstance(control, widgets.IntSlider)
                       else [float(v) for v in values])
@@ -93,6 +99,12 @@ def _activation_grid(_explorer: Explorer) -> list[dict[str, Any]]:
 EXPLORERS: list[Bench] = [
     Bench("neuron (ch. 1)", neuron_explorer),
     Bench("activation (ch. 2)", activation_explorer, _activation_grid),
+    Bench("outlier (ch. 3)", outlier_explorer),
+    Bench("classification loss (ch. 3)", classification_loss_explorer),
+    Bench("backprop (ch. 4)", backprop_explorer),
+    Bench("learning rate (ch. 5)", learning_rate_explorer),
+    Bench("optimizer race (ch. 5)", race_explorer),
+    Bench("batch size (ch. 5)", batch_explorer),
 ]
 
 
@@ -144,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     print(machine())
     print(f"\nwall time of one update (compute + PNG), {args.rounds} rounds, "
           f"{args.points} values per slider")
-    header = (f"{'explorer':<20}{'kind':<16}{'updates':>8}{'median ms':>11}{'p95 ms':>9}"
+    header = (f"{'explorer':<29}{'kind':<16}{'updates':>8}{'median ms':>11}{'p95 ms':>9}"
               f"{'budget':>8}  within{'CPU median':>12}{'CPU p95':>9}")
     print(header)
     print("-" * len(header))
@@ -157,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             p95 = percentile(wall, 95)
             ok = p95 <= BUDGET_MS[kind]
             failed |= not ok
-            print(f"{bench.name:<20}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
+            print(f"{bench.name:<29}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
                   f"{p95:>9.0f}{BUDGET_MS[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
                   f"{statistics.median(cpu):>12.0f}{percentile(cpu, 95):>9.0f}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -7,6 +7,26 @@ website. :class:`Explorer` and :func:`static_twin` hold the pattern.
 
 from ._base import LIVE_NOTE, Explorer, static_twin
 from .activations import activation_explorer, activation_twin, compute_activation
+from .backprop import backprop_explorer, backprop_twin, compute_backprop
+from .descent import (
+    batch_explorer,
+    batch_twin,
+    compute_batch,
+    compute_learning_rate,
+    compute_race,
+    learning_rate_explorer,
+    learning_rate_twin,
+    race_explorer,
+    race_twin,
+)
+from .losses import (
+    classification_loss_explorer,
+    classification_loss_twin,
+    compute_classification_loss,
+    compute_outlier,
+    outlier_explorer,
+    outlier_twin,
+)
 from .neuron import compute_neuron, neuron_explorer, neuron_twin
 
 __all__ = [
@@ -14,9 +34,27 @@ __all__ = [
     "Explorer",
     "activation_explorer",
     "activation_twin",
+    "backprop_explorer",
+    "backprop_twin",
+    "batch_explorer",
+    "batch_twin",
+    "classification_loss_explorer",
+    "classification_loss_twin",
     "compute_activation",
+    "compute_backprop",
+    "compute_batch",
+    "compute_classification_loss",
+    "compute_learning_rate",
     "compute_neuron",
+    "compute_outlier",
+    "compute_race",
+    "learning_rate_explorer",
+    "learning_rate_twin",
     "neuron_explorer",
     "neuron_twin",
+    "outlier_explorer",
+    "outlier_twin",
+    "race_explorer",
+    "race_twin",
     "static_twin",
 ]

@@ -1,0 +1,451 @@
+"""Loss explorers (chapter 3): how regression losses react to an outlier, and how
+cross-entropy and squared error treat a confident wrong prediction.
+
+**Outlier explorer.** Twelve points around the line :math:`y = 2x + 1`; the learner moves one
+point's target (the *outlier*) and sets how much it counts (a multiplier :math:`c` of its
+loss). Three lines :math:`\\hat y = wx + b` are fitted, each minimizing its own cost
+
+.. math:: J = \\frac1n \\sum_i c_i\\, L(\\hat y_i, y_i),
+
+where :math:`c_i = 1` for every point except the outlier. The three losses are the squared
+error (closed form: weighted least squares), the absolute error (exact: an
+optimal line passes through two of the points, so every pair is tried) and the Huber loss
+(iteratively reweighted least squares, which converges for this convex cost). All three are a
+few vectorized numpy operations: an update takes well under a millisecond of computing.
+
+**Classification-loss explorer.** One example with label :math:`y` and predicted probability
+:math:`p = \\sigma(z)`: binary cross-entropy and squared error as functions of :math:`p`, and
+their gradients with respect to the logit :math:`z`, where squared error's gradient vanishes
+for a confident wrong prediction and cross-entropy's does not.
+
+Nothing is trained and nothing is cached: both computations are cheap and deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..activations import sigmoid, sigmoid_grad
+from ..datasets import noisy_line
+from ..losses import (
+    absolute_error,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits_grad,
+    cost,
+    huber,
+    squared_error,
+    squared_error_grad,
+)
+from ..plotting import PALETTE
+from ._base import Explorer, static_twin
+
+# --- outliers --------------------------------------------------------------------------------
+
+N_POINTS = 12
+DATA_SEED = 3
+OUTLIER_RANGE = (-10.0, 30.0)  # the outlier-target slider
+WEIGHT_RANGE = (0.0, 10.0)  # how much the outlier counts
+DELTA_RANGE = (0.25, 20.0)  # Huber's δ: from nearly absolute error to squared error
+HUBER_STEPS = 200
+LOSS_NAMES = ("squared", "absolute", "huber")
+LOSS_LABELS = {"squared": "squared error", "absolute": "absolute error", "huber": "Huber"}
+LOSS_COLORS = {"squared": PALETTE["blue"], "absolute": PALETTE["orange"],
+               "huber": PALETTE["green"]}
+
+
+@cache
+def outlier_data() -> tuple[np.ndarray, np.ndarray, int]:
+    """The explorer's data: ``x`` and ``y`` (shape ``(12,)``, sorted by ``x``) from
+    ``noisy_line`` (slope 2, intercept 1, noise 0.5) and the index of the outlier (the point
+    with the largest ``x``, where a point pulls hardest on a line's slope). Read-only arrays."""
+    X, Y = noisy_line(N_POINTS, slope=2.0, intercept=1.0, noise=0.5, rng=DATA_SEED)
+    order = np.argsort(X.ravel())
+    x, y = X.ravel()[order], Y.ravel()[order]
+    x.flags.writeable = y.flags.writeable = False
+    return x, y, N_POINTS - 1
+
+
+def _weighted_lstsq(x: np.ndarray, y: np.ndarray, c: np.ndarray) -> tuple[float, float]:
+    """The line minimizing :math:`\\sum_i c_i (y_i - w x_i - b)^2` (the normal equations)."""
+    sc, sx, sxx = c.sum(), (c * x).sum(), (c * x * x).sum()
+    sy, sxy = (c * y).sum(), (c * x * y).sum()
+    det = sc * sxx - sx * sx
+    w = (sc * sxy - sx * sy) / det
+    return float(w), float((sy - w * sx) / sc)
+
+
+def fit_line(x: np.ndarray, y: np.ndarray, counts: np.ndarray, loss: str,
+             delta: float = 1.0) -> tuple[float, float]:
+    """Fit :math:`\\hat y = wx + b` minimizing :math:`\\sum_i c_i L(\\hat y_i, y_i)`.
+
+    ``loss`` is ``"squared"`` (weighted least squares), ``"absolute"`` (the best of the lines
+    through two points: a weighted absolute-error cost is minimized by such a line) or
+    ``"huber"`` (iteratively reweighted least squares from the squared-error fit: each point
+    gets weight :math:`c_i \\min(1, \\delta/|r_i|)`). Returns ``(w, b)``. Needs at least two
+    distinct ``x`` with positive count.
+    """
+    x, y, c = (np.asarray(a, dtype=float) for a in (x, y, counts))
+    if loss == "squared":
+        return _weighted_lstsq(x, y, c)
+    if loss == "absolute":
+        i, j = np.triu_indices(x.size, 1)
+        keep = x[i] != x[j]
+        i, j = i[keep], j[keep]
+        w = (y[j] - y[i]) / (x[j] - x[i])
+        b = y[i] - w * x[i]
+        costs = (c * np.abs(y - w[:, None] * x - b[:, None])).sum(axis=1)
+        best = int(np.argmin(costs))
+        return float(w[best]), float(b[best])
+    if loss == "huber":
+        w, b = _weighted_lstsq(x, y, c)
+        for _ in range(HUBER_STEPS):
+            r = np.abs(y - w * x - b)
+            w_new, b_new = _weighted_lstsq(x, y, c * delta / np.maximum(r, delta))
+            done = abs(w_new - w) + abs(b_new - b) < 1e-13
+            w, b = w_new, b_new
+            if done:
+                break
+        return w, b
+    raise ValueError(f"unknown loss {loss!r}; choose one of {list(LOSS_NAMES)}")
+
+
+def weighted_losses(x: np.ndarray, y: np.ndarray, w: float, b: float, loss: str,
+                    delta: float = 1.0) -> np.ndarray:
+    """Per-example losses of the line ``(w, b)``, from ``dlbasics.losses``, shape ``(n,)``."""
+    pred = w * np.asarray(x) + b
+    if loss == "squared":
+        return squared_error(pred, y)
+    if loss == "absolute":
+        return absolute_error(pred, y)
+    return huber(pred, y, delta=delta)
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """One loss's fitted line, its per-example losses and its cost."""
+
+    loss: str
+    w: float
+    b: float
+    losses: np.ndarray  # L_i of each example (not multiplied by its count)
+    cost: float  # (1/n) Σ c_i L_i
+    shares: np.ndarray  # c_i L_i / Σ c_j L_j: each example's share of the cost
+
+
+@dataclass(frozen=True)
+class OutlierResult:
+    """What the outlier explorer shows for one setting of its controls."""
+
+    outlier_y: float
+    outlier_weight: float
+    delta: float
+    x: np.ndarray
+    y: np.ndarray  # the targets, the outlier's replaced by outlier_y
+    outlier: int  # its index
+    counts: np.ndarray  # c_i
+    fits: dict[str, LineFit]
+    headline: str
+    message: str
+
+
+def compute_outlier(outlier_y: float = 25.0, outlier_weight: float = 1.0,
+                    delta: float = 1.0) -> OutlierResult:
+    """Fit a line to the data with the outlier's target set to ``outlier_y`` and its loss
+    multiplied by ``outlier_weight``, under each of the three losses (Huber with ``delta``)."""
+    x, y0, k = outlier_data()
+    y = y0.copy()
+    y[k] = float(outlier_y)
+    counts = np.ones_like(x)
+    counts[k] = float(outlier_weight)
+    fits = {}
+    for name in LOSS_NAMES:
+        w, b = fit_line(x, y, counts, name, delta)
+        losses = weighted_losses(x, y, w, b, name, delta)
+        weighted = counts * losses
+        total = float(weighted.sum())
+        shares = weighted / total if total > 0 else np.zeros_like(weighted)
+        fits[name] = LineFit(name, w, b, losses, cost(weighted), shares)
+    fits_text = "; ".join(
+        f"{LOSS_LABELS[n]}: ŷ = {f.w:.2f}x {'+' if f.b >= 0 else '−'} {abs(f.b):.2f}, "
+        f"cost J = {f.cost:.3g}, outlier's share {100 * f.shares[k]:.0f} %"
+        for n, f in fits.items())
+    clean = y0[k]
+    headline = f"outlier at y = {outlier_y:g}, counts ×{outlier_weight:g}, Huber δ = {delta:g}"
+    if outlier_weight == 0:
+        note = ("The outlier counts ×0: it adds nothing to any cost, so all three lines fit "
+                "the other 11 points and ignore it.")
+    else:
+        moved = {n: abs(f.w - 2.0) for n, f in fits.items()}
+        note = (f"The outlier sits {outlier_y - clean:+.1f} from its original target. "
+                f"Slope change from the true 2: squared {moved['squared']:.2f}, absolute "
+                f"{moved['absolute']:.2f}, Huber {moved['huber']:.2f}.")
+    return OutlierResult(float(outlier_y), float(outlier_weight), float(delta), x, y, k, counts,
+                         fits, headline, f"{note} {fits_text}.")
+
+
+class OutlierView:
+    """Left: the data and the three fitted lines. Right: each example's share of each cost."""
+
+    def __init__(self, fig) -> None:
+        fig.set_layout_engine(None)
+        grid = fig.add_gridspec(1, 2, left=0.07, right=0.985, bottom=0.13, top=0.8,
+                                wspace=0.2, width_ratios=[1, 1.15])
+        ax, bars = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+        self.ax, self.ax_bars = ax, bars
+        x, y, k = outlier_data()
+        others = np.arange(x.size) != k
+        ax.scatter(x[others], y[others], s=22, color=PALETTE["black"], zorder=3, label="data")
+        ax.plot([x[k]], [y[k]], marker="o", mfc="none", mec="0.55", ms=7, ls="none",
+                label="outlier's original place")
+        (self.outlier,) = ax.plot([], [], marker="D", ms=8, color=PALETTE["vermillion"],
+                                  ls="none", zorder=4, label="outlier")
+        xs = np.array([-0.2, 5.2])
+        self.xs = xs
+        self.lines = {}
+        for name, style in zip(LOSS_NAMES, ("-", "--", ":"), strict=True):
+            (self.lines[name],) = ax.plot([], [], color=LOSS_COLORS[name], lw=2.2, ls=style,
+                                          label=LOSS_LABELS[name])
+        ax.set(xlim=(-0.2, 5.2), ylim=(OUTLIER_RANGE[0] - 2, OUTLIER_RANGE[1] + 2))
+        ax.set_xlabel("x", labelpad=1)
+        ax.set_ylabel("y")
+        ax.legend(loc="upper left", fontsize=7.5, frameon=False)
+        self.costs = {name: fig.text(0.17 + 0.33 * i, 0.9, "", ha="center", va="top",
+                                     fontsize=8.5, color=LOSS_COLORS[name])
+                      for i, name in enumerate(LOSS_NAMES)}
+        positions = np.arange(x.size)
+        width = 0.28
+        self.bars = {}
+        for i, name in enumerate(LOSS_NAMES):
+            container = bars.bar(positions + (i - 1) * width, np.zeros(x.size), width,
+                                 color=LOSS_COLORS[name], label=LOSS_LABELS[name])
+            self.bars[name] = list(container.patches)
+        bars.set_xticks(positions, [str(i + 1) if i != k else "outlier"
+                                    for i in range(x.size)], fontsize=7.5)
+        bars.set(ylim=(0, 1), xlim=(-0.6, x.size - 0.4))
+        bars.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25 %", "50 %", "75 %", "100 %"])
+        bars.set_xlabel("example (in order of x)", labelpad=1)
+        bars.legend(loc="upper left", fontsize=7.5, frameon=False)
+        share = "$c_i L_i \\,/\\, \\Sigma_j\\, c_j L_j$"
+        bars.text(0.0, 1.02, f"each example's share of its fit's cost, {share}",
+                  transform=bars.transAxes, fontsize=9)
+        ax.text(0.0, 1.02, "fits $\\hat y = wx + b$ minimizing each cost", transform=ax.transAxes,
+                fontsize=9)
+        self.headline = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=9.5)
+        self.dynamic_artists = [self.outlier, *self.lines.values(), *self.costs.values(),
+                                self.headline, *[p for ps in self.bars.values() for p in ps]]
+
+    def update(self, r: OutlierResult) -> None:
+        k = r.outlier
+        self.outlier.set_data([r.x[k]], [r.y[k]])
+        self.outlier.set_markersize(4 + 1.6 * np.sqrt(r.outlier_weight) * 2)
+        for name, f in r.fits.items():
+            self.lines[name].set_data(self.xs, f.w * self.xs + f.b)
+            self.costs[name].set_text(f"{LOSS_LABELS[name].split()[0]}: w = {f.w:.2f}, "
+                                      f"b = {f.b:.2f}, J = {f.cost:.3g}")
+            for patch, share in zip(self.bars[name], f.shares, strict=True):
+                patch.set_height(share)
+        self.headline.set_text(r.headline)
+
+
+OUTLIER_FIGSIZE = (9.0, 4.0)
+
+
+def outlier_explorer(outlier_y: float = 25.0, outlier_weight: float = 1.0,
+                     delta: float = 1.0) -> Explorer:
+    """Move one point's target and how much it counts; watch the squared-error, absolute-error
+    and Huber fits and each example's share of each cost."""
+    controls = {
+        "outlier_y": widgets.FloatSlider(value=outlier_y, min=OUTLIER_RANGE[0],
+                                         max=OUTLIER_RANGE[1], step=0.5,
+                                         description="outlier y"),
+        "outlier_weight": widgets.FloatSlider(value=outlier_weight, min=WEIGHT_RANGE[0],
+                                              max=WEIGHT_RANGE[1], step=0.5,
+                                              description="counts ×"),
+        "delta": widgets.FloatSlider(value=delta, min=DELTA_RANGE[0], max=DELTA_RANGE[1],
+                                     step=0.25, description="Huber δ"),
+    }
+    return Explorer("Outlier explorer", controls, compute_outlier, OutlierView,
+                    figsize=OUTLIER_FIGSIZE)
+
+
+def outlier_twin(values=None, **fixed) -> object:
+    """Static twin of :func:`outlier_explorer`: the outlier's target swept from −10 to 30."""
+    values = list(np.arange(-10.0, 30.1, 5.0)) if values is None else list(values)
+    settings = {"outlier_weight": 1.0, "delta": 1.0, **fixed}
+    alt = (f"Animation, {len(values)} frames: one point's target moves from {values[0]:g} to "
+           f"{values[-1]:g}. Left, twelve points and three fitted lines: the squared-error "
+           "line tilts towards the outlier, the absolute-error and Huber lines barely move. "
+           "Right, bars show each example's share of each cost; under squared error the "
+           "outlier's share grows to most of the cost.")
+    return static_twin(compute_outlier, OutlierView, "outlier_y", values,
+                       figsize=OUTLIER_FIGSIZE, interval_ms=500, alt=alt, **settings)
+
+
+# --- classification ------------------------------------------------------------------------
+
+Z_LIMIT = 8.0  # the gradient panel shows z in [-Z_LIMIT, Z_LIMIT]
+LOSS_LIMIT = 5.0  # the loss panel's top
+
+
+@dataclass(frozen=True)
+class ClassificationLossResult:
+    """Cross-entropy and squared error for one example with label ``y``."""
+
+    y: int
+    p: float  # as set
+    p_used: float  # p clipped to [ε, 1 − ε] (ε: machine epsilon), as the package does
+    z: float  # the logit with σ(z) = p_used
+    p_grid: np.ndarray
+    ce_curve: np.ndarray  # binary cross-entropy against p
+    se_curve: np.ndarray  # squared error (p − y)² against p
+    z_grid: np.ndarray
+    ce_grad_curve: np.ndarray  # ∂L/∂z = σ(z) − y
+    se_grad_curve: np.ndarray  # ∂L/∂z = 2(σ(z) − y) σ'(z)
+    ce: float
+    se: float
+    ce_grad: float
+    se_grad: float
+    headline: str
+    message: str
+
+
+@cache
+def _curves(y: int) -> tuple[np.ndarray, ...]:
+    p = np.linspace(0.0, 1.0, 401)[1:-1]
+    z = np.linspace(-Z_LIMIT, Z_LIMIT, 401)
+    yp, yz = np.full_like(p, y), np.full_like(z, y)
+    s = sigmoid(z)
+    curves = (p, binary_cross_entropy(p, yp), squared_error(p, yp), z,
+              binary_cross_entropy_with_logits_grad(z, yz),
+              squared_error_grad(s, yz) * sigmoid_grad(z))
+    for a in curves:
+        a.flags.writeable = False
+    return curves
+
+
+def compute_classification_loss(p: float = 0.1, y: int = 1) -> ClassificationLossResult:
+    """Losses and logit-gradients of one prediction ``p`` for the label ``y`` (0 or 1).
+
+    ``p`` may be exactly 0 or 1: like ``binary_cross_entropy``, the logit and the values use
+    ``p`` clipped to :math:`[\\epsilon, 1 - \\epsilon]`, so nothing is infinite.
+    """
+    if y not in (0, 1):
+        raise ValueError(f"the label y must be 0 or 1, got {y!r}")
+    eps = np.finfo(float).eps
+    p_used = float(np.clip(p, eps, 1.0 - eps))
+    z = float(np.log(p_used) - np.log1p(-p_used))
+    arr_p, arr_y, arr_z = np.array([p_used]), np.array([float(y)]), np.array([z])
+    ce = float(binary_cross_entropy(arr_p, arr_y)[0])
+    se = float(squared_error(arr_p, arr_y)[0])
+    ce_grad = float(binary_cross_entropy_with_logits_grad(arr_z, arr_y)[0])
+    se_grad = float(squared_error_grad(sigmoid(arr_z), arr_y)[0] * sigmoid_grad(z))
+    wrong = abs(p_used - y)
+    headline = (f"label y = {y}, predicted p = {p:g}, logit z = {z:.2f}\n"
+                f"cross-entropy {ce:.3g} (∂L/∂z = {ce_grad:+.3g});  "
+                f"squared error {se:.3g} (∂L/∂z = {se_grad:+.3g})")
+    note = ""
+    if p != p_used:
+        note = (f"p = {p:g} exactly: one of log p and log(1 − p) would be log 0 = −∞, so the "
+                f"package clips p to [ε, 1 − ε] with ε = {eps:.1e} and the loss stays finite. ")
+    ratio = abs(ce_grad) / abs(se_grad) if se_grad != 0 else np.inf
+    grads = (f"cross-entropy's gradient with respect to the logit is {ce_grad:+.3g}, squared "
+             f"error's {se_grad:+.3g}, {ratio:.3g} times smaller")
+    if wrong >= 0.9:
+        note += (f"A confidently wrong prediction: {grads}. Squared error barely corrects the "
+                 "mistake; cross-entropy corrects it at full strength.")
+    elif wrong > 0.5:
+        note += f"A wrong prediction: {grads}."
+    elif wrong == 0.5:
+        note += f"p = 0.5, undecided: {grads}."
+    else:
+        note += f"A prediction on the right side: both losses are small; {grads}."
+    return ClassificationLossResult(y, float(p), p_used, z, *_curves(y), ce, se, ce_grad,
+                                    se_grad, headline, note)
+
+
+class ClassificationLossView:
+    """Left: the two losses against p. Right: their gradients with respect to the logit z."""
+
+    def __init__(self, fig) -> None:
+        fig.set_layout_engine(None)
+        grid = fig.add_gridspec(1, 2, left=0.07, right=0.985, bottom=0.13, top=0.8,
+                                wspace=0.22)
+        self.ax_loss, self.ax_grad = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+        ce_color, se_color = PALETTE["vermillion"], PALETTE["blue"]
+        a = self.ax_loss
+        (self.ce_line,) = a.plot([], [], color=ce_color, lw=2.2, label="cross-entropy")
+        (self.se_line,) = a.plot([], [], color=se_color, lw=2.2, ls="--",
+                                 label="squared error $(p - y)^2$")
+        (self.ce_dot,) = a.plot([], [], "o", color=ce_color, ms=8)
+        (self.se_dot,) = a.plot([], [], "s", color=se_color, ms=7)
+        a.set(xlim=(0, 1), ylim=(0, LOSS_LIMIT))
+        a.set_xlabel("predicted probability p", labelpad=1)
+        a.set_ylabel("loss")
+        a.legend(loc="upper center", fontsize=8, frameon=False)
+        self.loss_title = a.text(0.0, 1.02, "", transform=a.transAxes, fontsize=9)
+        g = self.ax_grad
+        g.axhline(0, color="0.8", lw=0.8, zorder=0)
+        (self.ce_grad_line,) = g.plot([], [], color=ce_color, lw=2.2,
+                                      label="cross-entropy: $\\sigma(z) - y$")
+        (self.se_grad_line,) = g.plot([], [], color=se_color, lw=2.2, ls="--",
+                                      label="squared error: $2(\\sigma(z) - y)\\,\\sigma'(z)$")
+        (self.ce_grad_dot,) = g.plot([], [], "o", color=ce_color, ms=8)
+        (self.se_grad_dot,) = g.plot([], [], "s", color=se_color, ms=7)
+        g.set(xlim=(-Z_LIMIT, Z_LIMIT), ylim=(-1.15, 1.15))
+        g.set_xlabel("logit z (p = σ(z))", labelpad=1)
+        g.set_ylabel("∂L/∂z")
+        g.text(0.0, 1.02, "∂L/∂z: cross-entropy σ(z) − y;  squared error 2(σ(z) − y)σ′(z)",
+               transform=g.transAxes, fontsize=8.5)
+        self.headline = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=9.5)
+        dots = [self.ce_dot, self.se_dot, self.ce_grad_dot, self.se_grad_dot]
+        # Everything that depends on the label is redrawn each time (four lines are cheap), so
+        # the axes, ticks and legend are drawn once, whichever label is chosen.
+        self.dynamic_artists = [self.ce_line, self.se_line, self.ce_grad_line, self.se_grad_line,
+                                *dots, self.loss_title, self.headline]
+        for dot in dots:
+            dot.set_clip_on(False)  # a marker at the panel's edge is drawn whole
+
+    def update(self, r: ClassificationLossResult) -> None:
+        self.ce_line.set_data(r.p_grid, r.ce_curve)
+        self.se_line.set_data(r.p_grid, r.se_curve)
+        self.ce_grad_line.set_data(r.z_grid, r.ce_grad_curve)
+        self.se_grad_line.set_data(r.z_grid, r.se_grad_curve)
+        self.loss_title.set_text(f"loss of one example with label y = {r.y}")
+        self.ce_dot.set_data([r.p_used], [min(r.ce, LOSS_LIMIT * 0.98)])
+        self.se_dot.set_data([r.p_used], [r.se])
+        zc = float(np.clip(r.z, -Z_LIMIT, Z_LIMIT))  # off the panel: drawn at its edge
+        self.ce_grad_dot.set_data([zc], [r.ce_grad])
+        self.se_grad_dot.set_data([zc], [r.se_grad])
+        self.headline.set_text(r.headline)
+
+
+CLASSIFICATION_FIGSIZE = (9.0, 3.8)
+
+
+def classification_loss_explorer(p: float = 0.1, y: int = 1) -> Explorer:
+    """Pick a predicted probability and a label; compare cross-entropy and squared error."""
+    controls = {
+        "p": widgets.FloatSlider(value=p, min=0.0, max=1.0, step=0.01,
+                                 description="predicted p", readout_format=".2f"),
+        "y": widgets.Dropdown(options=[0, 1], value=y, description="true label y"),
+    }
+    return Explorer("Classification-loss explorer", controls, compute_classification_loss,
+                    ClassificationLossView, figsize=CLASSIFICATION_FIGSIZE)
+
+
+def classification_loss_twin(values=None, y: int = 1) -> object:
+    """Static twin of :func:`classification_loss_explorer`: p swept from 0.01 to 0.99."""
+    if values is None:
+        values = [0.01, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.99]
+    values = list(values)
+    alt = (f"Animation, {len(values)} frames: the predicted probability p of an example with "
+           f"label {y} goes from {values[0]:g} to {values[-1]:g}. Left, cross-entropy rises "
+           "steeply as p moves away from the label while squared error stays below 1. Right, "
+           "the gradients with respect to the logit: cross-entropy's is close to ±1 for a "
+           "confident wrong prediction, squared error's falls towards 0 there.")
+    return static_twin(compute_classification_loss, ClassificationLossView, "p", values,
+                       figsize=CLASSIFICATION_FIGSIZE, interval_ms=600, alt=alt, y=y)
