@@ -49,3 +49,12 @@ def test_chapter_pages_show_their_run_time(built_book):
     for page in (f for f in toc_files() if f.startswith("notebooks/")):
         html = (built_book / f"{page}.html").read_text(encoding="utf-8")
         assert "chapter-runtime" in html and "Runs top to bottom in about" in html, page
+
+
+@pytest.mark.slow
+def test_live_explorers_say_where_they_run(built_book):
+    """On the website a live explorer cannot run: its cell shows where it does, not a blank."""
+    for page in (f for f in toc_files() if f.startswith("notebooks/")):
+        html = (built_book / f"{page}.html").read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-view+json" not in html, page
+        assert "This is a live explorer" in html, f"{page}: no live explorer note"
