@@ -3,8 +3,9 @@
 Static checks (fast) hold every chapter to the exercise format of the notebooks: answer cells
 with solution markers, graded and locked check cells worth points that call a
 ``dlbasics.checks`` helper, grade ids unique across the course. The ``slow`` tests run the real
-nbgrader command line on a course folder built once per session by ``scripts/make_course.py``
-from every chapter notebook, with three submissions per chapter:
+nbgrader command line once per session, on course folders built by ``scripts/make_course.py``
+(the chapters are split between folders graded side by side), with three submissions per
+chapter:
 
 - alice hands in the reference solutions (full marks expected);
 - bob hands in the release untouched (zero on every graded cell, "not answered yet");
@@ -15,10 +16,12 @@ from every chapter notebook, with three submissions per chapter:
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import copy
 import csv
 import dataclasses
 import importlib.util
+import json
 import os
 import pathlib
 import re
@@ -261,20 +264,24 @@ def test_make_course_detects_a_leaked_solution():
 
 @dataclasses.dataclass
 class Course:
-    root: pathlib.Path
+    roots: dict  # chapter file name -> the course folder that holds it
     grades: dict  # (student, assignment, grade_id) -> (score, max_score)
     export: list[dict]
     validate_log: str
 
+    def root(self, chapter: pathlib.Path) -> pathlib.Path:
+        return self.roots[chapter.name]
+
     def notebook(self, step: str, chapter: pathlib.Path, student: str | None = None):
         parts = [step] + ([student] if student else [])
-        path = self.root.joinpath(*parts, make_course.assignment_name(chapter), chapter.name)
+        path = self.root(chapter).joinpath(*parts, make_course.assignment_name(chapter),
+                                           chapter.name)
         assert path.is_file(), f"nbgrader did not write {path}"
         return read(path)
 
     def feedback(self, chapter: pathlib.Path, student: str) -> pathlib.Path:
         name = make_course.assignment_name(chapter)
-        return self.root / "feedback" / student / name / f"{chapter.stem}.html"
+        return self.root(chapter) / "feedback" / student / name / f"{chapter.stem}.html"
 
 
 def nbgrader_command() -> tuple[list[str], dict[str, str]]:
@@ -333,29 +340,62 @@ def read_gradebook(root: pathlib.Path) -> dict:
     return grades
 
 
-@pytest.fixture(scope="session")
-def course(tmp_path_factory) -> Course:
-    """Build the course with the documented command, hand in, autograde, feedback, export."""
-    root = tmp_path_factory.mktemp("course") / "instructor"
+def shards(chapters: list[pathlib.Path], n: int) -> list[list[pathlib.Path]]:
+    """Split the chapters into ``n`` groups of about equal run time (longest first, each into the
+    group with the least so far), from the run times recorded by benchmarks/bench_notebooks.py."""
+    record = ROOT / "benchmarks" / "results" / "notebook_times.json"
+    times = json.loads(record.read_text())["notebooks"] if record.is_file() else {}
+    groups: list[list[pathlib.Path]] = [[] for _ in range(n)]
+    load = [0.0] * n
+    for chapter in sorted(chapters, key=lambda p: -times.get(p.stem, {}).get("median_s", 30)):
+        i = load.index(min(load))
+        groups[i].append(chapter)
+        load[i] += times.get(chapter.stem, {}).get("median_s", 30)
+    return [sorted(g) for g in groups if g]
+
+
+def grade_course(root: pathlib.Path, chapters: list[pathlib.Path], validate: bool) -> Course:
+    """Build a course folder for ``chapters`` with the documented command, hand in, autograde,
+    give feedback and export; with ``validate``, also run `nbgrader validate` on alice's first
+    notebook (alice's autograde already checks every chapter's solutions against every test)."""
     nbgrader, env = nbgrader_command()
-    run([sys.executable, str(SCRIPT), "--out", str(root)], ROOT, env)
-    alice = [write_submissions(root, chapter) for chapter in CHAPTERS]
-    # `nbgrader validate` (autograding without the database) runs alongside the grading, on one
-    # chapter: alice's autograde already checks every chapter's solutions against every test.
-    validate = subprocess.Popen([*nbgrader, "validate", str(alice[0])], cwd=root, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run([sys.executable, str(SCRIPT), "--out", str(root), "--chapters",
+         *[p.stem[:2] for p in chapters]], ROOT, env)
+    alice = [write_submissions(root, chapter) for chapter in chapters]
+    checker = subprocess.Popen([*nbgrader, "validate", str(alice[0])], cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True) if validate else None
     try:
         run([*nbgrader, "autograde", "*"], root, env)
         run([*nbgrader, "generate_feedback", "*"], root, env)
         run([*nbgrader, "export", "--to", "grades.csv"], root, env)
-        validate_log = validate.communicate(timeout=TIMEOUT)[0]
+        validate_log = checker.communicate(timeout=TIMEOUT)[0] if checker else ""
     finally:
-        if validate.poll() is None:
-            validate.kill()
-            validate.communicate()
+        if checker is not None and checker.poll() is None:
+            checker.kill()
+            checker.communicate()
     with open(root / "grades.csv", newline="") as handle:
         export = list(csv.DictReader(handle))
-    return Course(root, read_gradebook(root), export, validate_log)
+    return Course({p.name: root for p in chapters}, read_gradebook(root), export, validate_log)
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory) -> Course:
+    """Grade every chapter once per session. The chapters are split between course folders
+    graded side by side, one per CPU core (an instructor would use one folder for the course:
+    each folder here is a complete course of its own, built by the same documented command)."""
+    groups = shards(CHAPTERS, max(1, min(os.cpu_count() or 1, 4)))
+    base = tmp_path_factory.mktemp("course")
+    with concurrent.futures.ThreadPoolExecutor(len(groups)) as pool:
+        parts = list(pool.map(
+            lambda ig: grade_course(base / f"instructor{ig[0]}", ig[1], ig[0] == 0),
+            enumerate(groups)))
+    return Course(
+        roots={k: v for part in parts for k, v in part.roots.items()},
+        grades={k: v for part in parts for k, v in part.grades.items()},
+        export=[row for part in parts for row in part.export],
+        validate_log=parts[0].validate_log,
+    )
 
 
 def error_outputs(cell) -> list:
@@ -370,10 +410,10 @@ def test_generate_assignment_releases_the_chapter(course, chapter):
     source = course.notebook("source", chapter)
     assert [nbgrader_meta(c)["grade_id"] for c in graded_cells(release)] == [
         nbgrader_meta(c)["grade_id"] for c in graded_cells(source)]
-    with zipfile.ZipFile(course.root / "handout" / f"{name}.zip") as handout:
+    with zipfile.ZipFile(course.root(chapter) / "handout" / f"{name}.zip") as handout:
         assert f"{name}/{chapter.name}" in handout.namelist()
-    assert (course.root / "nbgrader_config.py").is_file()
-    assert (course.root / "gradebook.db").is_file()
+    assert (course.root(chapter) / "nbgrader_config.py").is_file()
+    assert (course.root(chapter) / "gradebook.db").is_file()
 
 
 @pytest.mark.slow
