@@ -40,7 +40,10 @@ from dlbasics.widgets import Explorer, activation_explorer, neuron_explorer
 from dlbasics.widgets.activations import ELEMENTWISE, TARGETS
 from dlbasics.widgets.backprop import backprop_explorer
 from dlbasics.widgets.descent import batch_explorer, learning_rate_explorer, race_explorer
+from dlbasics.widgets.gradflow import gradflow_explorer
 from dlbasics.widgets.losses import classification_loss_explorer, outlier_explorer
+from dlbasics.widgets.playground import playground
+from dlbasics.widgets.regularization import regularization_explorer
 
 BUDGET_MS = {"update": 100.0, "training chunk": 250.0}
 
@@ -105,6 +108,9 @@ EXPLORERS: list[Bench] = [
     Bench("learning rate (ch. 5)", learning_rate_explorer),
     Bench("optimizer race (ch. 5)", race_explorer),
     Bench("batch size (ch. 5)", batch_explorer),
+    Bench("regularization (ch. 7)", regularization_explorer),
+    Bench("gradient flow (ch. 6)", gradflow_explorer),
+    Bench("playground (ch. 8)", playground),  # control changes; Play chunks: time_playground
 ]
 
 
@@ -127,6 +133,36 @@ def time_explorer(bench: Bench, rounds: int,
             kind = "training chunk" if _n_fits(explorer) > fits else "update"
             times[kind].append((wall * 1000.0, cpu * 1000.0))
     return times
+
+
+# The playground trains when Play or Step runs a chunk, not when a control moves: its chunks
+# are timed here, on every data set, with the largest network its controls allow.
+PLAYGROUND_HEAVY = {"layers": 4, "units": 16, "batch_norm": True, "dropout": 0.1,
+                    "n_points": 400, "batch_size": 64}
+PLAYGROUND_DATA = {"xor": {"dataset": "xor"}, "circles": {"dataset": "circles"},
+                   "moons": {"dataset": "moons"}, "spirals": {"dataset": "spirals", "classes": 2},
+                   **{f"blobs {k}": {"dataset": "blobs", "classes": k} for k in (2, 3, 4, 5)},
+                   "custom": {}}
+
+
+def time_playground(rounds: int, chunks: int = 15) -> list[tuple[str, list[tuple[float, float]]]]:
+    """(row name, [(wall, CPU) ms]) per data set: one Play chunk each (``Playground.step()``:
+    the chunk's training steps, the costs, the health readout and the redraw to PNG)."""
+    from dlbasics.datasets import moons
+
+    rows = []
+    for name, data in PLAYGROUND_DATA.items():
+        pairs = []
+        for r in range(rounds):
+            custom = {} if data else dict(zip("Xy", moons(400, noise=0.15, rng=r), strict=True))
+            pg = playground({**PLAYGROUND_HEAVY, **data, "seed": r}, **custom)
+            for _ in range(chunks):
+                wall, cpu = time.perf_counter(), time.process_time()
+                pg.step()
+                pairs.append(((time.perf_counter() - wall) * 1000.0,
+                              (time.process_time() - cpu) * 1000.0))
+        rows.append((f"playground {name} (ch. 8)", pairs))
+    return rows
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -170,6 +206,15 @@ def main(argv: list[str] | None = None) -> int:
             ok = p95 <= BUDGET_MS[kind]
             failed |= not ok
             print(f"{bench.name:<29}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
+                  f"{p95:>9.0f}{BUDGET_MS[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
+                  f"{statistics.median(cpu):>12.0f}{percentile(cpu, 95):>9.0f}")
+    if not args.explorer or any(s in "playground (ch. 8) chunks" for s in args.explorer):
+        for name, pairs in time_playground(args.rounds):
+            wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
+            p95, kind = percentile(wall, 95), "training chunk"
+            ok = p95 <= BUDGET_MS[kind]
+            failed |= not ok
+            print(f"{name:<29}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
                   f"{p95:>9.0f}{BUDGET_MS[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
                   f"{statistics.median(cpu):>12.0f}{percentile(cpu, 95):>9.0f}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

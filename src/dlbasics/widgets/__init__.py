@@ -19,6 +19,7 @@ from .descent import (
     race_explorer,
     race_twin,
 )
+from .gradflow import compute_gradflow, gradflow_explorer, gradflow_twin
 from .losses import (
     classification_loss_explorer,
     classification_loss_twin,
@@ -28,10 +29,18 @@ from .losses import (
     outlier_twin,
 )
 from .neuron import compute_neuron, neuron_explorer, neuron_twin
+from .playground import PLAYGROUND_PRESETS, Playground, playground, playground_twin
+from .regularization import (
+    compute_regularization,
+    regularization_explorer,
+    regularization_twin,
+)
 
 __all__ = [
     "LIVE_NOTE",
+    "PLAYGROUND_PRESETS",
     "Explorer",
+    "Playground",
     "activation_explorer",
     "activation_twin",
     "backprop_explorer",
@@ -44,17 +53,25 @@ __all__ = [
     "compute_backprop",
     "compute_batch",
     "compute_classification_loss",
+    "compute_gradflow",
     "compute_learning_rate",
     "compute_neuron",
     "compute_outlier",
     "compute_race",
+    "compute_regularization",
+    "gradflow_explorer",
+    "gradflow_twin",
     "learning_rate_explorer",
     "learning_rate_twin",
     "neuron_explorer",
     "neuron_twin",
     "outlier_explorer",
     "outlier_twin",
+    "playground",
+    "playground_twin",
     "race_explorer",
     "race_twin",
+    "regularization_explorer",
+    "regularization_twin",
     "static_twin",
 ]

@@ -1,0 +1,478 @@
+"""The playground (chapter 8): train a small network on 2-D data and watch it learn.
+
+:func:`playground` returns a :class:`Playground`: every setting of a small classifier as a
+control (data, network, training), Play / Pause / Step / Reset buttons, and one figure with
+
+* the **decision boundary**: each point of the plane shaded by the colour of its predicted
+  class, paler where the network is unsure; training points as circles, test points as
+  triangles;
+* the **training and test cost** after every step (log scale);
+* a **health readout** per layer: gradient norm, dead or saturated units, update-to-weight
+  ratio (the checks of chapter 6).
+
+Play trains in chunks of ``STEPS_PER_CHUNK`` (20) steps
+from an ``asyncio`` task on the kernel's event loop, so Pause and the other buttons respond
+while it runs. The whole configuration travels as a short JSON string
+(:meth:`Playground.to_json`, :meth:`Playground.load_json`). ``PLAYGROUND_PRESETS`` holds
+ready-made experiments and :func:`playground_twin` replays one as an offline animation.
+The engine (configuration, data, training) is in :mod:`dlbasics.widgets.playground_core`, the
+drawing in ``dlbasics.widgets.playground_view``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import HTML
+
+from ..plotting import PALETTE, figure_png, new_figure, scrubbable_html
+from ._base import LIVE_NOTE
+from .playground_core import (
+    ACTIVATIONS,
+    BATCH_SIZES,
+    DATASETS,
+    INITS,
+    MAX_STEPS,
+    OPTIMIZERS,
+    PENALTIES,
+    STEPS_PER_CHUNK,
+    Run,
+    check_custom_data,
+    config_from_json,
+    config_to_json,
+    validate_config,
+)
+from .playground_view import (
+    Frame,
+    PlaygroundView,
+    boundary_grid,
+    health_html,
+    make_frame,
+)
+
+PLAY_PAUSE_S = 0.02  # between chunks, so button clicks are handled
+CHUNKS_WITHOUT_LOOP = 50  # Play with no running event loop (a plain script)
+FIGSIZE = (9.0, 3.9)  # the live panel's figure
+TWIN_FIGSIZE = (10.0, 4.6)  # the twin's, with the health readout
+BACKGROUNDS_KEPT = 12  # saved figure backgrounds, by axis limits
+DPI = 80
+
+GUIDE = ("each point of the plane is shaded with the colour of the class the network predicts "
+         "there, paler where it is unsure; circles are training points, triangles test points. "
+         "Changing a setting starts a new run at step 0.")
+
+#: Ready-made experiments: name → (what it shows, configuration).
+PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "linear": (
+        "Two Gaussian blobs are separated by a straight line, so a network with no hidden "
+        "layer (logistic regression) is enough.",
+        {"dataset": "blobs", "classes": 2, "noise": 0.2, "layers": 0, "lr": 0.1},
+    ),
+    "xor_no_hidden": (
+        "With no hidden layer the boundary is a straight line, and no line separates XOR: the "
+        "cost stays near log 2 ≈ 0.69.",
+        {"dataset": "xor", "noise": 0.15, "layers": 0, "lr": 0.1},
+    ),
+    "xor_hidden": (
+        "One hidden layer of 4 tanh units bends the boundary and solves XOR.",
+        {"dataset": "xor", "noise": 0.15, "layers": 1, "units": 4, "lr": 0.1},
+    ),
+    "spirals_deep": (
+        "Two interleaved spirals need depth: three hidden layers of 16 units wind the boundary "
+        "around the arms, where one layer of 16 stays near chance.",
+        {"dataset": "spirals", "classes": 2, "noise": 0.05, "n_points": 400, "layers": 3,
+         "units": 16, "activation": "leaky_relu", "lr": 0.02, "train_fraction": 0.7},
+    ),
+    "blobs_five": (
+        "Five classes: a softmax output gives one probability per class, and the plane splits "
+        "into five regions.",
+        {"dataset": "blobs", "classes": 5, "noise": 0.2, "layers": 1, "units": 8, "lr": 0.03},
+    ),
+    "lr_too_high": (
+        "A learning rate of 1 with momentum overshoots further every step until the cost "
+        "explodes; the playground stops and says which knob to turn.",
+        {"dataset": "xor", "layers": 2, "units": 8, "activation": "leaky_relu",
+         "optimizer": "momentum", "lr": 1.0},
+    ),
+    "overfit": (
+        "Forty noisy points and three layers of 16 units: the training cost keeps falling "
+        "while the test cost rises (overfitting).",
+        {"dataset": "moons", "noise": 0.35, "n_points": 60, "layers": 3, "units": 16,
+         "activation": "relu", "lr": 0.01},
+    ),
+    "overfit_l2": (
+        "The same small noisy set with an L2 penalty of 0.03: a smoother boundary, and the "
+        "test cost stays close to the training cost.",
+        {"dataset": "moons", "noise": 0.35, "n_points": 60, "layers": 3, "units": 16,
+         "activation": "relu", "lr": 0.01, "l2": 0.03},
+    ),
+}
+
+
+def _controls(config: dict[str, Any], custom: bool) -> dict[str, widgets.ValueWidget]:
+    style = {"description_width": "85px"}
+    layout = widgets.Layout(width="225px")
+    penalty_options = [(f"{v:g}", v) for v in PENALTIES]
+    kw = {"style": style, "layout": layout, "continuous_update": False}
+    kd = {"style": style, "layout": layout}
+    return {
+        "dataset": widgets.Dropdown(options=DATASETS + (("custom",) if custom else ()),
+                                    description="data", **kd),
+        "classes": widgets.IntSlider(min=2, max=5, description="classes", **kw),
+        "noise": widgets.FloatSlider(min=0.0, max=0.5, step=0.05, description="noise", **kw),
+        "n_points": widgets.IntSlider(min=40, max=400, step=20, description="points", **kw),
+        "train_fraction": widgets.FloatSlider(min=0.1, max=0.9, step=0.1,
+                                              description="train share", **kw),
+        "layers": widgets.IntSlider(min=0, max=4, description="hidden layers", **kw),
+        "units": widgets.IntSlider(min=1, max=16, description="units/layer", **kw),
+        "activation": widgets.Dropdown(options=ACTIVATIONS, description="activation", **kd),
+        "init": widgets.Dropdown(options=INITS, description="init", **kd),
+        "lr": widgets.FloatLogSlider(base=10, min=-4, max=1, step=0.1, readout_format=".2g",
+                                     description="learning rate", **kw),
+        "optimizer": widgets.Dropdown(options=OPTIMIZERS, description="optimizer", **kd),
+        "batch_size": widgets.Dropdown(options=BATCH_SIZES, description="batch size", **kd),
+        "l1": widgets.Dropdown(options=penalty_options, description="L1", **kd),
+        "l2": widgets.Dropdown(options=penalty_options, description="L2", **kd),
+        "dropout": widgets.FloatSlider(min=0.0, max=0.5, step=0.05, description="dropout", **kw),
+        "batch_norm": widgets.Dropdown(options=[("off", False), ("on", True)],
+                                       description="batch norm", **kd),
+        "seed": widgets.IntSlider(min=0, max=99, description="seed", **kw),
+    }
+
+
+def _resolve(config: str | dict | None, custom: bool) -> dict[str, Any]:
+    """A preset name, a dict or a JSON string → a checked configuration."""
+    if config is None:
+        config = {}
+    if isinstance(config, dict):  # your own arrays are the data unless config names a data set
+        return validate_config({"dataset": "custom", **config} if custom else config,
+                               custom=custom)
+    if isinstance(config, str):
+        if config in PLAYGROUND_PRESETS:
+            return validate_config(PLAYGROUND_PRESETS[config][1], custom=custom)
+        if config.lstrip().startswith("{"):
+            settings = config_from_json(config, custom=custom)
+            if custom and '"dataset"' not in config:
+                settings["dataset"] = "custom"
+            return settings
+        raise ValueError(f"playground: {config!r} is neither a preset nor JSON; the presets "
+                         f"are {', '.join(PLAYGROUND_PRESETS)}")
+    raise ValueError(f"playground: config must be a preset name, a dict or the JSON text of "
+                     f"to_json(), got {type(config).__name__}")
+
+
+class Playground:
+    """A small classifier with every setting on a control, trained chunk by chunk.
+
+    Attributes
+    ----------
+    controls : dict of str to ipywidgets widget
+        One per configuration key (see :data:`dlbasics.widgets.playground_core.DEFAULTS`).
+    widget : ipywidgets.VBox
+        The whole panel.
+    run : Run
+        The current training run (network, data, history).
+    figure : matplotlib.figure.Figure
+    task : asyncio.Task or None
+        The Play task while it runs.
+    """
+
+    title = "Playground"
+
+    def __init__(self, config: str | dict | None = None, *, X: Any = None, y: Any = None):
+        if (X is None) != (y is None):
+            raise ValueError("playground: give both X (points, shape (n, 2)) and y (their "
+                             "class labels), or neither")
+        self._custom = check_custom_data(X, y) if X is not None else None
+        self.config = _resolve(config, self._custom is not None)
+        self.controls = _controls(self.config, self._custom is not None)
+        for name, control in self.controls.items():
+            control.value = self.config[name]
+            control.observe(self._on_change, names="value")
+        self.figure = new_figure(*FIGSIZE, dpi=DPI)
+        self.view = PlaygroundView(self.figure)
+        for artist in self.view.dynamic_artists:
+            artist.set_animated(True)
+        self._backgrounds: OrderedDict[Any, Any] = OrderedDict()
+        self._holding = False
+        self._playing = False
+        self._note = ""
+        self.task: asyncio.Task | None = None
+        self.image = widgets.Image(format="png")
+        self._message = widgets.HTML()
+        self.health = widgets.HTML()
+        self.buttons = {name: widgets.Button(description=name, layout=widgets.Layout(
+            width="90px")) for name in ("Play", "Pause", "Step", "Reset")}
+        self.buttons["Play"].on_click(lambda _b: self.play())
+        self.buttons["Pause"].on_click(lambda _b: self.pause())
+        self.buttons["Step"].on_click(lambda _b: self.step())
+        self.buttons["Reset"].on_click(lambda _b: self.reset())
+        self.json_box = widgets.Text(placeholder='{"dataset":"xor","layers":1}',
+                                     description="settings", layout=widgets.Layout(width="520px"))
+        export_b = widgets.Button(description="Export", layout=widgets.Layout(width="80px"))
+        import_b = widgets.Button(description="Import", layout=widgets.Layout(width="80px"))
+        export_b.on_click(lambda _b: self._export())
+        import_b.on_click(lambda _b: self._import())
+        items = list(self.controls.values())
+        rows = [widgets.HBox(items[i:i + 4]) for i in range(0, len(items), 4)]
+        self.widget = widgets.VBox([
+            widgets.HTML(f"<b>{self.title}</b>: {GUIDE}"), *rows,
+            widgets.HBox(list(self.buttons.values())), self.image, self._message, self.health,
+            widgets.HBox([self.json_box, export_b, import_b]),
+        ])
+        self._grid: Any = None
+        self.run = self._new_run()
+        self._redraw()
+
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """``{"train": [...], "test": [...]}``: the cost after each step (index 0 = untrained)."""
+        return self.run.history
+
+    @property
+    def message(self) -> str:
+        """What happened, in words (divergence, health warnings, Play notes)."""
+        return " ".join(s for s in (self.run.message, self._note) if s)
+
+    @property
+    def steps(self) -> int:
+        """Training steps (mini-batch updates) taken since the last reset."""
+        return self.run.step
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by name."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def _new_run(self) -> Run:
+        run = Run(self.config, self._custom)
+        self._grid = None
+        return run
+
+    # -- controls -----------------------------------------------------------------------------
+    def _on_change(self, _change: Any) -> None:
+        if self._holding:
+            return
+        try:
+            self.config = validate_config(self.values(), custom=self._custom is not None)
+        except ValueError as exc:  # pragma: no cover - the controls only offer valid values
+            self._note = str(exc)
+            self._show_message()
+            return
+        self.reset()
+
+    def set(self, **values: Any) -> None:
+        """Change controls by name, as a learner would, then restart at step 0 once."""
+        unknown = [k for k in values if k not in self.controls]
+        if unknown:
+            raise ValueError(f"playground: no control named {', '.join(map(repr, unknown))}; "
+                             f"the controls are: {', '.join(self.controls)}")
+        config = validate_config(values, custom=self._custom is not None, base=self.config)
+        self._apply(config)
+
+    def _apply(self, config: dict[str, Any]) -> None:
+        self._holding = True
+        try:
+            for name, control in self.controls.items():
+                control.value = config[name]
+        finally:
+            self._holding = False
+        self.config = config
+        self.reset()
+
+    def to_json(self) -> str:
+        """The whole configuration as short JSON (only the settings that differ from the
+        defaults), e.g. ``{"dataset":"xor","layers":1}``."""
+        return config_to_json(self.config)
+
+    def load_json(self, text: str) -> None:
+        """Set every control from :meth:`to_json` text (missing keys take their defaults) and
+        restart; bad JSON, unknown keys or values out of range raise ValueError."""
+        self._apply(config_from_json(text, custom=self._custom is not None))
+
+    def _export(self) -> None:
+        self.json_box.value = self.to_json()
+
+    def _import(self) -> None:
+        try:
+            self.load_json(self.json_box.value)
+        except ValueError as exc:
+            self._note = str(exc)
+            self._show_message()
+
+    # -- training -----------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        """True once the run diverged or reached the step limit."""
+        return self.run.diverged or self.run.step >= MAX_STEPS
+
+    def step(self, n_chunks: int = 1) -> None:
+        """Train ``n_chunks`` chunks of ``STEPS_PER_CHUNK`` steps, then redraw once."""
+        n_chunks = int(n_chunks)
+        if n_chunks < 1:
+            raise ValueError(f"step: n_chunks must be at least 1, got {n_chunks}")
+        for _ in range(n_chunks):
+            if not self.run.advance(STEPS_PER_CHUNK):
+                break
+        self._redraw()
+
+    def play(self) -> None:
+        """Train chunk after chunk until Pause, divergence or the step limit.
+
+        In JupyterLab this starts an ``asyncio`` task on the kernel's event loop (see
+        ``task``) that awaits between chunks, so Pause and the other controls respond.
+        With no running event loop (a plain script) it trains
+        ``CHUNKS_WITHOUT_LOOP`` chunks at once and returns.
+        """
+        if self._playing or self.finished:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        self._note = ""
+        if loop is None:
+            self.step(CHUNKS_WITHOUT_LOOP)
+            self._note = (f"(No running event loop, as in a plain script: Play trained "
+                          f"{CHUNKS_WITHOUT_LOOP} chunks at once; call step() to train more.)")
+            self._show_message()
+            return
+        self._set_playing(True)
+        self.task = loop.create_task(self._play_loop())
+
+    async def _play_loop(self) -> None:
+        me = asyncio.current_task()
+        try:
+            # a Play pressed again after a Pause starts a new task: this one then stops
+            while self._playing and self.task is me and not self.finished:
+                self.step()
+                await asyncio.sleep(PLAY_PAUSE_S)
+        except Exception as exc:  # pragma: no cover - shown instead of lost in the task
+            self._note = f"Play stopped by an error: {exc!r}"
+            self._show_message()
+        finally:
+            if self.task is me:
+                self._set_playing(False)
+
+    def pause(self) -> None:
+        """Stop Play after the current chunk."""
+        self._set_playing(False)
+
+    def _set_playing(self, playing: bool) -> None:
+        self._playing = playing
+        self.buttons["Play"].disabled = playing
+        self.buttons["Pause"].disabled = not playing
+
+    def reset(self) -> None:
+        """Pause, and start again at step 0 with the current settings (same seed, same run)."""
+        self.pause()
+        self._note = ""
+        self.run = self._new_run()
+        self._redraw()
+
+    # -- drawing ------------------------------------------------------------------------------
+    def frame(self) -> Frame:
+        """The current picture's data."""
+        if self._grid is None:
+            self._grid = boundary_grid(self.run)
+        return make_frame(self.run, self._grid)
+
+    def _redraw(self) -> None:
+        f = self.frame()
+        self.view.update(f)
+        self.image.value = self._render(f)
+        self.health.value = health_html(self.run)
+        self._show_message()
+
+    def _show_message(self) -> None:
+        from html import escape
+
+        color = PALETTE["vermillion"] if self.run.diverged or "Error" in self._note else "black"
+        self._message.value = f'<span style="color:{color}">{escape(self.message)}</span>'
+
+    def _render(self, f: Frame) -> bytes:
+        """Blit: the dynamic artists drawn on a saved background of everything else. The
+        backgrounds are kept by their ``static_key`` (axis limits), so going back to limits
+        seen before (a reset to step 0) needs no full redraw."""
+        canvas = self.figure.canvas
+        key = self.view.static_key(f)
+        if key in self._backgrounds:
+            self._backgrounds.move_to_end(key)
+            canvas.restore_region(self._backgrounds[key])
+        else:
+            if not self._backgrounds:
+                canvas.draw()  # the first draw runs the layout engine once …
+                self.figure.set_layout_engine("none")  # … then the layout stays put
+            canvas.draw()  # everything but the dynamic artists
+            self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
+            if len(self._backgrounds) > BACKGROUNDS_KEPT:
+                self._backgrounds.popitem(last=False)
+        for artist in self.view.dynamic_artists:
+            self.figure.draw_artist(artist)
+        return figure_png(self.figure, draw=False)
+
+    # -- display ------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{self.title}. {LIVE_NOTE}"
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"<Playground {self.to_json()} at step {self.run.step}>"
+
+
+def playground(config: str | dict | None = None, *, X: Any = None, y: Any = None) -> Playground:
+    """The chapter 8 playground: a small classifier on 2-D data, every setting a control.
+
+    Parameters
+    ----------
+    config : str, dict or None
+        A name from ``PLAYGROUND_PRESETS``, a dict of settings (keys of
+        ``dlbasics.widgets.playground_core.DEFAULTS``) or the JSON text of
+        :meth:`Playground.to_json`. Missing settings take their defaults.
+    X, y : arrays, optional
+        Your own points, shape ``(n, 2)``, and integer class labels ``0 … K−1`` (2 ≤ K ≤ 5):
+        the data set ``"custom"``.
+    """
+    return Playground(config, X=X, y=y)
+
+
+def playground_frames(preset: str, *, frames: int = 10, steps: int = 600) -> list[Frame]:
+    """The pictures of :func:`playground_twin`: ``frames`` snapshots of a preset's run at
+    evenly spaced steps from 0 to ``steps`` (fewer steps if it diverges)."""
+    if preset not in PLAYGROUND_PRESETS:
+        raise ValueError(f"playground_twin: unknown preset {preset!r}; choose one of "
+                         f"{', '.join(PLAYGROUND_PRESETS)}")
+    if int(frames) < 2:
+        raise ValueError(f"playground_twin: frames must be at least 2, got {frames}")
+    run = Run(validate_config(PLAYGROUND_PRESETS[preset][1]))
+    grid = boundary_grid(run)
+    shots = []
+    for target in (np.linspace(0, int(steps), int(frames)) / 10).round().astype(int) * 10:
+        while run.step < target and not run.diverged:
+            run.advance(min(STEPS_PER_CHUNK, int(target) - run.step))
+        shots.append(make_frame(run, grid))
+    return shots
+
+
+def playground_twin(preset: str, *, frames: int = 10, steps: int = 600) -> HTML:
+    """A preset's training as a scrubbable animation that plays offline (no kernel, no
+    network): ``frames`` pictures from step 0 to ``steps``."""
+    shots = playground_frames(preset, frames=frames, steps=steps)
+    description = PLAYGROUND_PRESETS[preset][0]
+    fig = new_figure(*TWIN_FIGSIZE, dpi=DPI)
+    view = PlaygroundView(fig, health=True, fixed_steps=int(steps))
+    alt = (f"Animation, {len(shots)} frames, of the playground preset {preset!r} training from "
+           f"step 0 to {shots[-1].step}: {description} Left, the decision regions with the "
+           "training points (circles) and test points (triangles); right, the training and test "
+           "cost per step and the health of each layer.")
+    return HTML(scrubbable_html(fig, lambda i: view.update(shots[i]), len(shots),
+                                interval_ms=700, alt=alt))

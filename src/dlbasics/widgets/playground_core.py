@@ -1,0 +1,516 @@
+"""The playground's engine (chapter 8): configuration, data, network and training in chunks.
+
+Nothing here draws. :class:`Run` holds one training run: the data split, the network, the
+optimizer and the history, and :meth:`Run.advance` trains a given number of steps (one step is
+one mini-batch update), evaluating the cost on the training and test sets after every step.
+A diverging run stops cleanly: the weights go back to the last finite state and
+``Run.message`` says what happened and which knob to turn.
+
+A configuration is a plain dict (:data:`DEFAULTS` lists every key and its default);
+:func:`validate_config` checks one and :func:`config_to_json` / :func:`config_from_json` turn
+it into a short JSON string and back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..datasets import blobs, circles, moons, spirals, train_val_test_split, xor
+from ..diagnostics import SATURATION, gradient_norms, update_ratio
+from ..layers import Dense
+from ..network import mlp
+from ..optim import get_optimizer
+from ..regularization import L1, L2
+
+Array = np.ndarray
+
+DATASETS = ("xor", "circles", "moons", "spirals", "blobs")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
+INITS = ("auto", "he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "normal", "zeros")
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+PENALTIES = (0.0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
+MAX_LAYERS, MAX_UNITS, MAX_CLASSES = 4, 16, 5
+LR_RANGE = (1e-4, 10.0)
+STEPS_PER_CHUNK = 20
+MAX_STEPS = 20_000  # Play stops here
+HUGE_COST = 1e3  # a cross-entropy this large means the logits have blown up
+
+#: Every configuration key with its default value (the order of the panel's controls).
+DEFAULTS: dict[str, Any] = {
+    "dataset": "circles",
+    "classes": 3,
+    "noise": 0.1,
+    "n_points": 200,
+    "train_fraction": 0.5,
+    "layers": 2,
+    "units": 6,
+    "activation": "tanh",
+    "init": "auto",
+    "lr": 0.03,
+    "optimizer": "adam",
+    "batch_size": 16,
+    "l1": 0.0,
+    "l2": 0.0,
+    "dropout": 0.0,
+    "batch_norm": False,
+    "seed": 0,
+}
+
+#: What each key means, for error messages and the API page.
+DESCRIPTIONS: dict[str, str] = {
+    "dataset": f"data set: one of {', '.join(DATASETS)} (or 'custom' for your own X, y)",
+    "classes": "number of classes of blobs and spirals (2 to 5)",
+    "noise": "standard deviation of the noise added to the points (0 to 0.5)",
+    "n_points": "number of points, training and test together (40 to 400)",
+    "train_fraction": "fraction of the points used for training (0.1 to 0.9); the rest test",
+    "layers": "number of hidden layers (0 to 4)",
+    "units": "units in every hidden layer (1 to 16)",
+    "activation": f"hidden activation: one of {', '.join(ACTIVATIONS)}",
+    "init": f"weight initialization: one of {', '.join(INITS)}",
+    "lr": "learning rate (1e-4 to 10)",
+    "optimizer": f"optimizer: one of {', '.join(OPTIMIZERS)}",
+    "batch_size": f"examples per step: one of {', '.join(map(str, BATCH_SIZES))}",
+    "l1": f"L1 strength: one of {', '.join(f'{v:g}' for v in PENALTIES)}",
+    "l2": f"L2 strength: one of {', '.join(f'{v:g}' for v in PENALTIES)}",
+    "dropout": "dropout rate after each hidden layer (0 to 0.5)",
+    "batch_norm": "batch normalization after each hidden Dense layer (true or false)",
+    "seed": "random seed of the data, the initial weights and the shuffling (0 to 99)",
+}
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "classes": (2, MAX_CLASSES), "noise": (0.0, 0.5), "n_points": (40, 400),
+    "train_fraction": (0.1, 0.9), "layers": (0, MAX_LAYERS), "units": (1, MAX_UNITS),
+    "lr": LR_RANGE, "dropout": (0.0, 0.5), "seed": (0, 99),
+}
+_CHOICES: dict[str, tuple] = {
+    "activation": ACTIVATIONS, "init": INITS, "optimizer": OPTIMIZERS,
+    "batch_size": BATCH_SIZES, "l1": PENALTIES, "l2": PENALTIES,
+}
+_INTEGER = {"classes", "n_points", "layers", "units", "seed", "batch_size"}
+
+
+# --- configuration ------------------------------------------------------------------------------
+def _bad(key: str, value: Any, why: str) -> ValueError:
+    return ValueError(f"playground: {key}={value!r} {why}. {key} is the {DESCRIPTIONS[key]}.")
+
+
+def validate_config(config: dict[str, Any] | None = None, *, custom: bool = False,
+                    base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A complete, checked configuration: ``base`` (default :data:`DEFAULTS`) updated with
+    ``config``. Unknown keys and out-of-range values raise :class:`ValueError` naming the valid
+    keys or values. ``custom`` says whether the learner's own ``X, y`` are available."""
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ValueError(f"playground: a configuration is a dict of settings, got "
+                         f"{type(config).__name__}; valid keys: {', '.join(DEFAULTS)}")
+    unknown = [k for k in config if k not in DEFAULTS]
+    if unknown:
+        raise ValueError(f"playground: unknown setting(s) {', '.join(map(repr, unknown))}; the "
+                         f"valid keys are: {', '.join(DEFAULTS)}")
+    out = dict(DEFAULTS if base is None else base)
+    for key, value in config.items():
+        out[key] = _check_value(key, value, custom)
+    return out
+
+
+def _check_value(key: str, value: Any, custom: bool) -> Any:
+    if key == "dataset":
+        valid = DATASETS + (("custom",) if custom else ())
+        if value not in valid:
+            hint = (" ('custom' needs your arrays: playground(X=..., y=...))"
+                    if value == "custom" else "")
+            raise _bad(key, value, f"is not a data set here{hint}; choose one of "
+                       f"{', '.join(valid)}")
+        return value
+    if key == "batch_norm":
+        if not isinstance(value, (bool, np.bool_)):
+            raise _bad(key, value, "must be true or false")
+        return bool(value)
+    if key in ("activation", "init", "optimizer"):
+        if value not in _CHOICES[key]:
+            raise _bad(key, value, f"is not an option; choose one of "
+                       f"{', '.join(_CHOICES[key])}")
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise _bad(key, value, "must be a number")
+    if key in _CHOICES:
+        for c in _CHOICES[key]:
+            if math.isclose(float(value), c, rel_tol=1e-9, abs_tol=1e-12):
+                return c
+        raise _bad(key, value, "is not an option; choose one of "
+                   + ", ".join(f"{c:g}" for c in _CHOICES[key]))
+    low, high = _RANGES[key]
+    v = float(value)
+    if not math.isfinite(v) or not low <= v <= high:
+        raise _bad(key, value, f"is out of range; it must be between {low:g} and {high:g}")
+    if key in _INTEGER:
+        if v != round(v):
+            raise _bad(key, value, "must be a whole number")
+        return round(v)
+    return float(f"{v:.6g}")  # slider steps such as 0.30000000000000004 become 0.3
+
+
+def config_to_json(config: dict[str, Any]) -> str:
+    """The configuration as short JSON: only the keys that differ from :data:`DEFAULTS`, in a
+    fixed order, with compact separators."""
+    diff = {k: config[k] for k in DEFAULTS if config[k] != DEFAULTS[k]}
+    return json.dumps(diff, separators=(",", ":"))
+
+
+def config_from_json(text: str, *, custom: bool = False) -> dict[str, Any]:
+    """Parse and check a string from :func:`config_to_json` (missing keys take their
+    defaults); bad JSON, unknown keys and out-of-range values raise :class:`ValueError`."""
+    if not isinstance(text, str):
+        raise ValueError(f"playground: expected the JSON text from to_json(), got "
+                         f"{type(text).__name__}")
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"playground: this is not valid JSON ({exc.msg} at character "
+                         f"{exc.pos}); paste the text that to_json() gave, e.g. "
+                         '{"dataset":"xor","lr":0.1}') from None
+    if not isinstance(data, dict):
+        raise ValueError("playground: the JSON must be an object of settings such as "
+                         '{"dataset":"xor","lr":0.1}; valid keys: ' + ", ".join(DEFAULTS))
+    return validate_config(data, custom=custom)
+
+
+# --- data ---------------------------------------------------------------------------------------
+def check_custom_data(X: Any, y: Any) -> tuple[Array, Array]:
+    """The learner's own arrays, checked: 2 features, integer labels 0..K-1 (2 ≤ K ≤ 5), one
+    label per row, no NaN or infinity. Errors say what to change."""
+    where = "playground(X=..., y=...)"
+    try:
+        Xa = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: X must be an array of numbers, shape (n_points, 2)") from None
+    if Xa.ndim != 2 or Xa.shape[1] != 2:
+        raise ValueError(f"{where}: X has shape {Xa.shape}, but the playground draws the "
+                         "decision boundary in a plane, so it needs exactly 2 features: shape "
+                         "(n_points, 2). Pick two columns, e.g. X[:, [0, 1]].")
+    if not np.isfinite(Xa).all():
+        bad = int(np.count_nonzero(~np.isfinite(Xa).all(axis=1)))
+        raise ValueError(f"{where}: X has {bad} row(s) with NaN or infinity; remove or fill "
+                         "them first (e.g. X[np.isfinite(X).all(axis=1)])")
+    ya = np.asarray(y)
+    if ya.ndim != 1:
+        raise ValueError(f"{where}: y has shape {ya.shape}; give one class label per point, "
+                         "a 1-D array of integers 0, 1, 2, …")
+    if len(ya) != len(Xa):
+        raise ValueError(f"{where}: X has {len(Xa)} points but y has {len(ya)} labels; they "
+                         "need the same length")
+    if ya.dtype.kind == "f":
+        if not np.isfinite(ya).all():
+            raise ValueError(f"{where}: y contains NaN or infinity; labels are integers 0, 1, …")
+        if np.any(ya != np.round(ya)):
+            raise ValueError(f"{where}: y must hold integer class labels 0, 1, 2, …; got "
+                             "fractions (probabilities or regression targets are not classes)")
+        ya = ya.astype(np.int64)
+    elif ya.dtype.kind == "b":
+        ya = ya.astype(np.int64)
+    elif ya.dtype.kind not in "iu":
+        raise ValueError(f"{where}: y must hold integer class labels 0, 1, 2, …, got dtype "
+                         f"{ya.dtype}; map your labels to numbers first")
+    ya = ya.astype(np.int64)
+    k = int(ya.max()) + 1 if len(ya) else 0
+    if len(ya) < 10:
+        raise ValueError(f"{where}: only {len(ya)} points; give at least 10 so that both the "
+                         "training and the test set get some")
+    if ya.min() < 0 or k > MAX_CLASSES or len(np.unique(ya)) != k or k < 2:
+        found = sorted(set(ya.tolist()))[:8]
+        raise ValueError(f"{where}: the labels must be 0, 1, … K−1 with every class present "
+                         f"and 2 ≤ K ≤ {MAX_CLASSES}; got the values {found}")
+    return Xa, ya
+
+
+def make_data(config: dict[str, Any], custom: tuple[Array, Array] | None = None
+              ) -> tuple[Array, Array]:
+    """All the points of a configuration (before the split), from :mod:`dlbasics.datasets`."""
+    name, n, noise = config["dataset"], config["n_points"], config["noise"]
+    rng = np.random.default_rng([config["seed"], 0])
+    if name == "custom":
+        if custom is None:
+            raise ValueError("playground: dataset 'custom' needs your arrays: "
+                             "playground(X=..., y=...)")
+        return custom
+    if name == "xor":
+        return xor(n, noise=noise, rng=rng)
+    if name == "circles":
+        return circles(n, noise=noise, rng=rng)
+    if name == "moons":
+        return moons(n, noise=noise, rng=rng)
+    if name == "spirals":
+        return spirals(n, n_classes=config["classes"], noise=noise, rng=rng)
+    return blobs(n, n_classes=config["classes"], spread=0.3 + 2 * noise, rng=rng)
+
+
+# --- a training run -----------------------------------------------------------------------------
+def _softmax(z: Array) -> Array:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def cross_entropy(z: Array, labels: Array) -> float:
+    """Mean softmax cross-entropy of logits ``z``; ``inf`` if they are not finite."""
+    if not np.isfinite(z).all():
+        return math.inf
+    e = z - z.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(e).sum(axis=1)) - e[np.arange(len(z)), labels]))
+
+
+@dataclass
+class Health:
+    """One Dense layer's readout after the last step of a chunk."""
+
+    name: str
+    units: int
+    activation: str
+    grad_norm: float
+    dead: float | None  # fraction of ReLU units dead on the training set
+    saturated: float | None  # fraction of sigmoid/tanh outputs saturated
+    update_ratio: float
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.grad_norm < 1e-6:
+            out.append("gradient vanished")
+        if self.dead is not None and self.dead >= 0.5:
+            out.append(f"{self.dead:.0%} dead")
+        if self.saturated is not None and self.saturated >= 0.5:
+            out.append(f"{self.saturated:.0%} saturated")
+        if self.update_ratio > 0.1:
+            out.append("updates too large")
+        return out
+
+
+@dataclass
+class Run:
+    """One training run of a configuration; :meth:`advance` trains it further."""
+
+    config: dict[str, Any]
+    custom: tuple[Array, Array] | None = None
+    step: int = 0
+    diverged: bool = False
+    diverged_at: int | None = None
+    message: str = ""
+    history: dict[str, list[float]] = field(default_factory=lambda: {"train": [], "test": []})
+    health: list[Health] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        c = self.config
+        X, y = make_data(c, self.custom)
+        self.X_all, self.y_all = X, y
+        self.n_classes = int(y.max()) + 1
+        (Xtr, ytr), _, (Xte, yte) = train_val_test_split(
+            X, y, val=0.0, test=1.0 - c["train_fraction"],
+            rng=np.random.default_rng([c["seed"], 1]))
+        if len(Xte) == 0:
+            Xte, yte = Xtr[:1], ytr[:1]
+        self.X_train, self.y_train, self.X_test, self.y_test = Xtr, ytr, Xte, yte
+        # the network sees standardized inputs (the picture keeps the data's own coordinates)
+        self.mean, self.scale = Xtr.mean(axis=0), Xtr.std(axis=0)
+        self.scale[self.scale < 1e-12] = 1.0
+        self.Z_train, self.Z_test = self.standardize(Xtr), self.standardize(Xte)
+        self._Z_both = np.concatenate([self.Z_train, self.Z_test])
+        sizes = [2] + [c["units"]] * c["layers"] + [self.n_classes]
+        self.net = mlp(sizes, activation=c["activation"],
+                       init=None if c["init"] == "auto" else c["init"],
+                       rng=np.random.default_rng([c["seed"], 2]), dropout=c["dropout"],
+                       batch_norm=c["batch_norm"] and c["layers"] > 0, name="playground")
+        self.params = self.net.parameters()
+        kwargs: dict[str, Any] = {"lr": c["lr"]}
+        self.optimizer = get_optimizer(c["optimizer"], self.params, **kwargs)
+        self.penalties = [p for p in (L1(c["l1"]) if c["l1"] else None,
+                                      L2(c["l2"]) if c["l2"] else None) if p is not None]
+        self.shuffle_rng = np.random.default_rng([c["seed"], 3])
+        b = min(c["batch_size"], len(Xtr))
+        if c["batch_norm"] and c["layers"] > 0:
+            b = max(b, 2)  # batch normalization cannot train on a single example
+        self.batch = b
+        self._order = np.empty(0, dtype=np.intp)
+        self._pos = 0
+        self.dense = [la for la in self.net.layers if isinstance(la, Dense)]
+        self._record()
+        self.health = self._health(None)
+        self.message = self._status()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def standardize(self, X: Array) -> Array:
+        return (X - self.mean) / self.scale
+
+    def costs(self) -> tuple[float, float]:
+        """Cross-entropy on the training and test sets (evaluation mode, no penalty), from
+        one forward pass over both."""
+        with np.errstate(all="ignore"):
+            z = self.net.predict(self._Z_both)
+        n = len(self.Z_train)
+        return cross_entropy(z[:n], self.y_train), cross_entropy(z[n:], self.y_test)
+
+    def probabilities(self, X: Array) -> Array:
+        """Class probabilities at points ``X`` (the data's coordinates), shape (n, K)."""
+        with np.errstate(all="ignore"):
+            z = self.net.predict(self.standardize(X))
+            if not np.isfinite(z).all():
+                return np.full((len(X), self.n_classes), 1.0 / self.n_classes)
+            return _softmax(z)
+
+    def accuracy(self, which: str = "test") -> float:
+        Z, y = (self.Z_test, self.y_test) if which == "test" else (self.Z_train, self.y_train)
+        with np.errstate(all="ignore"):
+            return float(np.mean(self.net.predict(Z).argmax(axis=1) == y))
+
+    def _record(self) -> None:
+        tr, te = self.costs()
+        self.history["train"].append(tr)
+        self.history["test"].append(te)
+
+    def _next_batch(self) -> Array:
+        n = len(self.Z_train)
+        if self._pos >= len(self._order) or (self.batch > 1 and len(self._order) - self._pos < 2):
+            self._order, self._pos = self.shuffle_rng.permutation(n), 0
+        idx = self._order[self._pos:self._pos + self.batch]
+        self._pos += self.batch
+        return idx
+
+    # -- training ----------------------------------------------------------------------------
+    def advance(self, steps: int = STEPS_PER_CHUNK) -> int:
+        """Train up to ``steps`` more steps; return how many were taken (fewer if the run
+        diverged or reached ``MAX_STEPS``)."""
+        if self.diverged:
+            return 0
+        steps = min(int(steps), MAX_STEPS - self.step)
+        if steps <= 0:
+            self.message = self._status()
+            return 0
+        saved = self.net.get_weights()
+        before = None
+        taken = 0
+        with np.errstate(all="ignore"):
+            for k in range(steps):
+                idx = self._next_batch()
+                Xb, yb = self.Z_train[idx], self.y_train[idx]
+                out = self.net.forward(Xb, training=True)
+                cost, dout = _ce_and_grad(out, yb)
+                for pen in self.penalties:
+                    cost += pen.penalty(self.params)
+                if not math.isfinite(cost) or cost > HUGE_COST:
+                    self._diverge(saved, cost)
+                    break
+                self.net.backward(dout, input_grad=False)
+                for pen in self.penalties:
+                    pen.add_grad(self.params)
+                if k == steps - 1:
+                    before = [d.W.value.copy() for d in self.dense]
+                self.optimizer.step()
+                self.step += 1
+                taken += 1
+                tr, te = self.costs()
+                if not (math.isfinite(tr) and math.isfinite(te)) or tr > HUGE_COST:
+                    self.step -= 1
+                    taken -= 1
+                    self._diverge(saved, tr if not math.isfinite(tr) or tr > HUGE_COST else te)
+                    break
+                self.history["train"].append(tr)
+                self.history["test"].append(te)
+                if k % 8 == 7:  # keep a recent finite state to fall back to
+                    saved = self.net.get_weights()
+            if not self.diverged:
+                self.health = self._health(before)
+        if not self.diverged:
+            self.message = self._status()
+        return taken
+
+    def _diverge(self, saved: list[Array], cost: float) -> None:
+        self.net.set_weights(saved)
+        # the saved state may be a few steps behind: its costs are the curve's last finite point
+        self.diverged, self.diverged_at = True, self.step + 1
+        self.message = divergence_message(self.config, self.diverged_at, cost)
+
+    def _health(self, before: list[Array] | None) -> list[Health]:
+        norms = gradient_norms(self.net) if self.step else {}
+        with np.errstate(all="ignore"):
+            _, trace = self.net.forward(self.Z_train, trace=True)
+        acts = [r for r in trace if r.a is not None]
+        out = []
+        for i, d in enumerate(self.dense):
+            hidden = i < len(self.dense) - 1
+            act = self.config["activation"] if hidden else "softmax"
+            dead = sat = None
+            if hidden and i < len(acts):
+                a = np.asarray(acts[i].a)
+                if act == "relu":
+                    dead = float(np.mean(np.all(a <= 0, axis=0)))
+                elif act in SATURATION:
+                    low, high = SATURATION[act]
+                    sat = float(np.mean((a < low) | (a > high)))
+            ratio = 0.0
+            if before is not None:
+                ratio = float(update_ratio([before[i]], [d.W.value])["0"])
+            g = norms.get(d.name, 0.0)
+            out.append(Health(f"layer {i + 1}" if hidden else "output", d.n_out, act,
+                              g if math.isfinite(g) else math.inf, dead, sat,
+                              ratio if math.isfinite(ratio) else math.inf))
+        return out
+
+    def _status(self) -> str:
+        tr, te = self.history["train"][-1], self.history["test"][-1]
+        head = (f"Step {self.step}: training cost {tr:.3f}, test cost {te:.3f}, test accuracy "
+                f"{self.accuracy():.0%}.")
+        if self.step == 0:
+            head = (f"Step 0 (untrained): training cost {tr:.3f}, test cost {te:.3f}. Press Play "
+                    "or Step to train.")
+        notes = []
+        if self.step >= MAX_STEPS:
+            notes.append(f"Stopped at the limit of {MAX_STEPS} steps; press Reset to start again.")
+        if self.step >= 200 and te > 1.5 * tr + 0.05:
+            notes.append("The test cost is well above the training cost: the network is "
+                         "overfitting; try L2, dropout, fewer units or more points.")
+        warn = [f"{h.name}: {', '.join(h.warnings())}" for h in self.health if h.warnings()]
+        if self.step and warn:
+            notes.append("Health: " + "; ".join(warn) + ".")
+        if self.config["batch_norm"] and self.config["batch_size"] == 1 and self.config["layers"]:
+            notes.append("Batch normalization needs 2 examples per batch: using 2.")
+        if self.config["layers"] == 0 and (self.config["dropout"] or self.config["batch_norm"]):
+            notes.append("Dropout and batch normalization act on hidden layers: there are none.")
+        if (self.step == 0 and self.config["dataset"] in ("xor", "circles", "moons")
+                and self.config["classes"] != DEFAULTS["classes"]):
+            notes.append(f"({self.config['dataset']} has 2 classes: the classes setting applies "
+                         "to blobs and spirals.)")
+        return " ".join([head, *notes])
+
+
+def _ce_and_grad(z: Array, labels: Array) -> tuple[float, Array]:
+    """Mean softmax cross-entropy of a batch and its gradient with respect to the logits."""
+    if not np.isfinite(z).all():
+        return math.inf, z
+    n = len(z)
+    e = z - z.max(axis=1, keepdims=True)
+    rows = np.arange(n)
+    true = e[rows, labels]
+    np.exp(e, out=e)
+    s = e.sum(axis=1, keepdims=True)
+    cost = float(np.log(s).sum() - true.sum()) / n
+    e /= s * n
+    e[rows, labels] -= 1.0 / n
+    return cost, e
+
+
+def divergence_message(config: dict[str, Any], at: int, cost: float) -> str:
+    """What happened and which knob to turn, in words."""
+    what = "infinite" if not math.isfinite(cost) else f"huge ({cost:.3g})"
+    lr = config["lr"]
+    fix = f"Lower the learning rate (now {lr:g}; try {lr / 10:g})"
+    if config["optimizer"] in ("sgd", "momentum"):
+        fix += " or switch the optimizer to adam, which scales each step to the gradient's size"
+    return (f"Training stopped: the cost became {what} at step {at}. Each update overshot the "
+            "minimum by more than the one before, so the weights and the cost grew instead of "
+            f"shrinking. {fix}; changing a setting (or Reset) starts a new run. The picture "
+            "shows the last state before the blow-up.")

@@ -1,0 +1,442 @@
+"""The playground (chapter 8): every control across its range with no warnings (warnings are
+errors in the test suite), training on every data set, divergence explained in words, the JSON
+export and import, Play and Pause on a real event loop, Reset, and the offline twin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from dlbasics.datasets import moons
+from dlbasics.widgets import (
+    LIVE_NOTE,
+    PLAYGROUND_PRESETS,
+    Playground,
+    playground,
+    playground_twin,
+)
+from dlbasics.widgets.playground import CHUNKS_WITHOUT_LOOP, playground_frames
+from dlbasics.widgets.playground_core import (
+    DEFAULTS,
+    MAX_STEPS,
+    STEPS_PER_CHUNK,
+    Run,
+    check_custom_data,
+    config_from_json,
+    config_to_json,
+    validate_config,
+)
+from dlbasics.widgets.playground_view import GRID, plot_limits, region_image
+
+
+def control_values(control) -> list:
+    """Every option of a menu; five evenly spaced values of a slider (ends included)."""
+    if isinstance(control, widgets.FloatLogSlider):
+        return [float(control.base ** e) for e in np.linspace(control.min, control.max, 5)]
+    if isinstance(control, widgets.IntSlider):
+        return sorted({round(v) for v in np.linspace(control.min, control.max, 5)})
+    if isinstance(control, widgets.FloatSlider):
+        return [round(float(v), 6) for v in np.linspace(control.min, control.max, 5)]
+    return [o[1] if isinstance(o, tuple) else o for o in control.options]
+
+
+def assert_finite_picture(pg: Playground) -> None:
+    f = pg.frame()
+    assert f.image.shape == (GRID, GRID, 3)
+    for a in (f.image, f.train_cost, f.test_cost, f.X_train, f.X_test):
+        assert np.isfinite(a).all()
+    assert (f.image >= 0).all() and (f.image <= 1).all()
+    assert len(f.train_cost) == len(f.test_cost) == len(pg.history["train"])
+
+
+# --- controls ----------------------------------------------------------------------------------
+def test_the_panel_has_every_control_button_and_view():
+    pg = playground()
+    assert list(pg.controls) == list(DEFAULTS)
+    assert pg.values() == pg.config == DEFAULTS
+    assert set(pg.buttons) == {"Play", "Pause", "Step", "Reset"}
+    assert isinstance(pg.widget, widgets.VBox)
+    assert pg.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Step 0" in pg.message
+
+
+@pytest.mark.parametrize("name", list(DEFAULTS))
+def test_every_control_across_its_range_trains_without_warnings(name):
+    pg = playground({"layers": 2, "units": 4})
+    for value in control_values(pg.controls[name]):
+        pg.set(**{name: value})
+        assert pg.steps == 0  # a new setting restarts the run
+        pg.step()
+        assert pg.steps == STEPS_PER_CHUNK or pg.run.diverged
+        assert_finite_picture(pg)
+        assert pg.message
+
+
+def test_moving_a_widget_restarts_like_set():
+    pg = playground()
+    pg.step(2)
+    pg.controls["layers"].value = 1
+    assert pg.steps == 0 and pg.config["layers"] == 1
+    assert len(pg.run.dense) == 2
+
+
+def test_extreme_settings_are_safe():
+    """The largest network with everything switched on, and the smallest possible batch."""
+    pg = playground({"layers": 4, "units": 16, "dropout": 0.5, "batch_norm": True, "l1": 0.1,
+                     "l2": 0.1, "batch_size": 1, "lr": 10.0, "optimizer": "sgd",
+                     "activation": "sigmoid", "init": "zeros"})
+    pg.step(3)
+    assert_finite_picture(pg)
+    assert "2 examples per batch" in pg.message or pg.run.diverged
+    pg.set(init="normal", batch_norm=False, activation="relu", lr=1e-4, batch_size=256,
+           n_points=40, train_fraction=0.9)
+    pg.step(2)
+    assert_finite_picture(pg)
+
+
+# --- training ----------------------------------------------------------------------------------
+SENSIBLE = {
+    "xor": {"dataset": "xor", "layers": 1, "units": 4, "lr": 0.1},
+    "circles": {"dataset": "circles", "layers": 1, "units": 6, "lr": 0.1},
+    "moons": {"dataset": "moons", "layers": 2, "units": 8, "lr": 0.03},
+    "spirals": PLAYGROUND_PRESETS["spirals_deep"][1],
+    **{f"blobs{k}": {"dataset": "blobs", "classes": k, "layers": 1, "units": 8, "lr": 0.03}
+       for k in (2, 3, 4, 5)},
+}
+
+
+@pytest.mark.parametrize("name", list(SENSIBLE))
+def test_training_lowers_training_and_test_cost(name):
+    pg = playground(SENSIBLE[name])
+    pg.step(20)
+    train, test = pg.history["train"], pg.history["test"]
+    assert len(train) == pg.steps + 1 == 20 * STEPS_PER_CHUNK + 1
+    assert train[-1] < 0.5 * train[0]
+    assert test[-1] < 0.6 * test[0]
+    assert pg.run.accuracy() > 0.85
+    assert_finite_picture(pg)
+
+
+def test_blobs_use_a_softmax_output_with_one_unit_per_class():
+    for k in (2, 3, 4, 5):
+        pg = playground({"dataset": "blobs", "classes": k})
+        assert pg.run.net.n_out == k
+        p = pg.run.probabilities(np.zeros((3, 2)))
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def test_custom_arrays_train():
+    X, y = moons(120, noise=0.1, rng=3)
+    pg = playground({"layers": 2, "units": 8}, X=X * 50 + 7, y=y)  # any scale: inputs standardized
+    assert pg.config["dataset"] == "custom"
+    assert "custom" in pg.controls["dataset"].options
+    pg.step(15)
+    assert pg.history["test"][-1] < 0.5 * pg.history["test"][0]
+    f = pg.frame()
+    assert f.extent[0] < (X[:, 0] * 50 + 7).min()  # drawn in the data's own coordinates
+    assert len(f.X_train) + len(f.X_test) == 120
+
+
+@pytest.mark.parametrize("X, y, words", [
+    (np.zeros((20, 3)), np.arange(20) % 2, "exactly 2 features"),
+    (np.zeros(20), np.arange(20) % 2, "exactly 2 features"),
+    (np.zeros((20, 2)), (np.arange(20) % 2) * 0.5, "integer class labels"),
+    (np.zeros((20, 2)), np.arange(19) % 2, "same length"),
+    (np.r_[np.zeros((19, 2)), [[np.nan, 0]]], np.arange(20) % 2, "NaN"),
+    (np.zeros((20, 2)), np.arange(20) % 7, "2 ≤ K ≤ 5"),
+    (np.zeros((20, 2)), np.zeros(20, dtype=int), "2 ≤ K ≤ 5"),
+    (np.zeros((20, 2)), np.array(["a", "b"] * 10), "integer class labels"),
+    (np.zeros((5, 2)), np.arange(5) % 2, "at least 10"),
+])
+def test_custom_arrays_are_checked_with_teaching_errors(X, y, words):
+    with pytest.raises(ValueError, match=words):
+        playground(X=X, y=y)
+
+
+def test_custom_needs_both_arrays():
+    with pytest.raises(ValueError, match="both X"):
+        playground(X=np.zeros((20, 2)))
+    with pytest.raises(ValueError, match="needs your arrays"):
+        playground({"dataset": "custom"})
+    X, y = check_custom_data(np.ones((12, 2)), np.arange(12) % 3)
+    assert y.dtype == np.int64 and X.shape == (12, 2)
+
+
+def test_same_configuration_same_run_and_the_seed_changes_it():
+    a, b = playground("xor_hidden"), playground("xor_hidden")
+    a.step(4)
+    b.step(4)
+    assert a.history == b.history
+    c = playground("xor_hidden")
+    c.set(seed=1)
+    c.step(4)
+    assert c.history != a.history
+
+
+def test_the_health_readout_names_every_layer():
+    pg = playground({"layers": 3, "units": 5, "activation": "relu"})
+    pg.step(2)
+    names = [h.name for h in pg.run.health]
+    assert names == ["layer 1", "layer 2", "layer 3", "output"]
+    for h in pg.run.health:
+        assert np.isfinite(h.grad_norm) and h.grad_norm > 0
+        assert 0 < h.update_ratio < 1
+    assert all(h.dead is not None and 0 <= h.dead <= 1 for h in pg.run.health[:3])
+    sig = playground({"layers": 1, "activation": "sigmoid"})
+    sig.step()
+    assert sig.run.health[0].saturated is not None and sig.run.health[0].dead is None
+
+
+def test_dead_relu_units_are_reported():
+    pg = playground({"activation": "relu", "optimizer": "sgd", "lr": 10.0, "layers": 2,
+                     "units": 8, "dataset": "circles"})
+    pg.step(10)
+    assert pg.run.diverged or any("dead" in w for h in pg.run.health for w in h.warnings())
+    assert_finite_picture(pg)
+
+
+# --- divergence --------------------------------------------------------------------------------
+def test_divergence_is_explained_and_stops_cleanly():
+    pg = playground("lr_too_high")
+    pg.step(10)
+    assert pg.run.diverged and pg.finished
+    msg = pg.message
+    assert f"at step {pg.run.diverged_at}" in msg
+    assert "learning rate (now 1; try 0.1)" in msg and "adam" in msg
+    assert "Reset" in msg
+    at = pg.steps
+    assert all(np.isfinite(pg.history["train"])) and all(np.isfinite(pg.history["test"]))
+    pg.step(3)  # nothing more happens
+    assert pg.steps == at
+    assert_finite_picture(pg)
+    assert pg.frame().diverged and "diverged" in pg.frame().title
+    pg.play()  # does nothing on a finished run
+    assert pg.steps == at and not pg.playing
+    pg.reset()
+    assert not pg.run.diverged and pg.steps == 0
+
+
+def test_following_the_advice_fixes_divergence():
+    pg = playground("lr_too_high")
+    pg.set(lr=0.1)
+    pg.step(10)
+    assert not pg.run.diverged
+    assert pg.history["train"][-1] < 0.1
+
+
+# --- JSON --------------------------------------------------------------------------------------
+def test_json_is_short_and_round_trips_to_the_same_config_and_run():
+    pg = playground("overfit_l2")
+    pg.set(seed=7, batch_norm=True, noise=0.3)
+    text = pg.to_json()
+    assert " " not in text and "optimizer" not in text  # only non-defaults, compact
+    assert json.loads(text)["l2"] == 0.03
+    twin = playground(text)
+    assert twin.config == pg.config and twin.to_json() == text
+    other = playground()
+    other.load_json(text)
+    assert other.config == pg.config and other.values() == pg.values()
+    for p in (pg, twin, other):
+        p.step(5)
+    assert pg.history == twin.history == other.history
+    assert playground(json.loads(text)).config == pg.config
+    assert playground().to_json() == "{}"
+
+
+def test_every_preset_round_trips():
+    for name, (description, config) in PLAYGROUND_PRESETS.items():
+        full = validate_config(config)
+        assert config_from_json(config_to_json(full)) == full
+        assert description.endswith(".") and description.count(". ") == 0, name
+    pg = playground("overfit_l2")
+    assert playground(pg.to_json()).config == pg.config
+
+
+@pytest.mark.parametrize("text, words", [
+    ("not json", "not valid JSON"),
+    ("[1, 2]", "object of settings"),
+    ('{"learning_rate": 0.1}', "valid keys are: dataset, classes"),
+    ('{"lr": 100}', "between 0.0001 and 10"),
+    ('{"lr": "fast"}', "must be a number"),
+    ('{"layers": 5}', "between 0 and 4"),
+    ('{"units": 2.5}', "whole number"),
+    ('{"activation": "elu"}', "relu, tanh, sigmoid, leaky_relu"),
+    ('{"dataset": "iris"}', "xor, circles, moons, spirals, blobs"),
+    ('{"batch_size": 3}', "1, 2, 4, 8"),
+    ('{"l2": 0.5}', "choose one of 0, 0.0001"),
+    ('{"batch_norm": 1}', "true or false"),
+    ('{"noise": NaN}', "between 0 and 0.5"),
+])
+def test_bad_json_is_refused_with_a_helpful_message(text, words):
+    with pytest.raises(ValueError, match=words):
+        config_from_json(text)
+    pg = playground()
+    with pytest.raises(ValueError, match=words):
+        pg.load_json(text)
+    assert pg.config == DEFAULTS  # nothing changed
+
+
+def test_set_refuses_unknown_controls_and_bad_values():
+    pg = playground()
+    with pytest.raises(ValueError, match="the controls are: dataset"):
+        pg.set(learning_rate=0.1)
+    with pytest.raises(ValueError, match="between"):
+        pg.set(lr=-1)
+    with pytest.raises(ValueError, match="neither a preset nor JSON"):
+        playground("no such preset")
+
+
+def test_export_and_import_buttons():
+    pg = playground("xor_hidden")
+    pg.widget.children[-1].children[1].click()  # Export
+    assert pg.json_box.value == pg.to_json()
+    other = playground()
+    other.json_box.value = pg.json_box.value
+    other.widget.children[-1].children[2].click()  # Import
+    assert other.config == pg.config
+    other.json_box.value = '{"lr": 99}'
+    other.widget.children[-1].children[2].click()  # a bad import is shown, not raised
+    assert "between 0.0001 and 10" in other.message
+    assert other.config == pg.config
+
+
+def test_config_helpers_agree():
+    cfg = validate_config({"dataset": "moons", "noise": 0.30000000000000004})
+    assert cfg["noise"] == 0.3
+    assert config_from_json(config_to_json(cfg)) == cfg
+
+
+# --- Play, Pause, Step, Reset ---------------------------------------------------------------------
+def test_play_and_pause_on_a_running_event_loop():
+    pg = playground("spirals_deep")
+
+    async def session():
+        pg.play()
+        assert pg.playing and pg.task is not None and pg.buttons["Play"].disabled
+        await asyncio.sleep(0.4)  # the loop stays free between chunks
+        running = pg.steps
+        pg.buttons["Pause"].click()
+        await pg.task
+        return running
+
+    running = asyncio.run(session())
+    assert running >= STEPS_PER_CHUNK  # chunks ran while the loop was awaited
+    assert not pg.playing and pg.task.done() and not pg.buttons["Play"].disabled
+    assert pg.steps in (running, running + STEPS_PER_CHUNK)  # stopped after the current chunk
+    paused = pg.steps
+    assert pg.steps == paused  # nothing runs after the pause
+
+
+def test_pause_then_play_again_runs_a_single_task():
+    pg = playground("xor_hidden")
+
+    async def session():
+        pg.play()
+        first = pg.task
+        await asyncio.sleep(0.05)
+        pg.pause()
+        pg.play()  # before the first task noticed the pause
+        second = pg.task
+        await asyncio.sleep(0.3)
+        pg.pause()
+        await asyncio.gather(first, second)
+        return first, second
+
+    first, second = asyncio.run(session())
+    assert first is not second and first.done() and second.done()
+    assert not pg.playing
+    assert pg.steps % STEPS_PER_CHUNK == 0 and pg.steps >= STEPS_PER_CHUNK
+
+
+def test_play_stops_by_itself_when_the_run_diverges():
+    pg = playground("lr_too_high")
+
+    async def session():
+        pg.play()
+        await asyncio.wait_for(pg.task, timeout=30)
+
+    asyncio.run(session())
+    assert pg.run.diverged and not pg.playing
+
+
+def test_play_without_an_event_loop_runs_a_bounded_number_of_chunks():
+    pg = playground("xor_hidden")
+    pg.play()
+    assert pg.steps == CHUNKS_WITHOUT_LOOP * STEPS_PER_CHUNK
+    assert not pg.playing and "step()" in pg.message
+
+
+def test_step_and_reset_buttons():
+    pg = playground("xor_hidden")
+    first = pg.history["train"][0]
+    pg.buttons["Step"].click()
+    assert pg.steps == STEPS_PER_CHUNK
+    pg.step(3)
+    assert pg.steps == 4 * STEPS_PER_CHUNK
+    pg.buttons["Reset"].click()
+    assert pg.steps == 0 and pg.history["train"] == [first]
+    with pytest.raises(ValueError, match="at least 1"):
+        pg.step(0)
+
+
+def test_the_run_stops_at_the_step_limit():
+    run = Run(validate_config({"dataset": "xor", "layers": 0, "n_points": 40}))
+    run.step = MAX_STEPS - 5
+    assert run.advance(20) == 5 and run.advance(20) == 0
+    assert f"limit of {MAX_STEPS} steps" in run.message
+
+
+# --- display and twin --------------------------------------------------------------------------
+def test_the_panel_displays_itself_with_the_live_note():
+    bundle = playground()._repr_mimebundle_()
+    assert LIVE_NOTE in bundle["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_presets_are_described_and_show_what_they_say():
+    assert len(PLAYGROUND_PRESETS) >= 4
+    results = {}
+    for name in PLAYGROUND_PRESETS:
+        pg = playground(name)
+        pg.step(30)
+        results[name] = pg
+        assert_finite_picture(pg)
+    assert results["xor_no_hidden"].history["test"][-1] > 0.6  # a line cannot split XOR
+    assert results["xor_hidden"].history["test"][-1] < 0.2
+    assert results["lr_too_high"].run.diverged
+    over, l2 = results["overfit"].history, results["overfit_l2"].history
+    assert over["test"][-1] > 2 * over["train"][-1]  # overfitting: the gap opens
+    assert l2["test"][-1] < over["test"][-1]  # L2 closes it
+
+
+def test_twin_is_offline_with_several_frames_of_falling_cost():
+    shots = playground_frames("xor_hidden", frames=5, steps=400)
+    assert [s.step for s in shots] == [0, 100, 200, 300, 400]
+    costs = [s.test_cost[-1] for s in shots]
+    assert costs[-1] < 0.2 * costs[0] and costs[2] < costs[0]
+    html = playground_twin("xor_hidden", frames=5, steps=400).data
+    assert "http://" not in html and "https://" not in html
+    assert html.count("data:image/png;base64") == 5
+    assert 'alt="Animation, 5 frames' in html
+    with pytest.raises(ValueError, match="xor_hidden"):
+        playground_twin("nope")
+
+
+def test_regions_fade_to_white_where_the_network_is_unsure():
+    n = GRID * GRID
+    unsure = region_image(np.full((n, 3), 1 / 3), 3)
+    sure = region_image(np.tile([0.0, 1.0, 0.0], (n, 1)), 3)
+    assert unsure.shape == sure.shape == (GRID, GRID, 3)
+    assert unsure.min() > 0.85  # nearly white
+    assert not np.allclose(sure, sure[..., :1])  # a colour, not a grey
+    assert sure.min() < 0.7
+
+
+def test_plot_limits_hold_every_point():
+    X = np.array([[-3.2, 0.1], [4.9, 7.3], [0.0, -1.0]])
+    x0, x1, y0, y1 = plot_limits(X)
+    assert x0 < -3.2 and x1 > 4.9 and y0 < -1.0 and y1 > 7.3
