@@ -89,6 +89,21 @@ def test_shallow_networks_are_healthy():
                                     init=init).verdict == "healthy", (activation, init)
 
 
+def test_advice_names_only_remedies_not_yet_in_use():
+    sigmoid = compute_gradflow(depth=15, activation="sigmoid", init="xavier")
+    assert "No initialization removes" in sigmoid.message and "ReLU" in sigmoid.message
+    small = compute_gradflow(depth=15, activation="tanh", init="small")
+    assert "Weights this small" in small.message and "Xavier" in small.message
+    skip = compute_gradflow(depth=20, activation="relu", init="he", residual=True)
+    assert skip.verdict == "exploding"
+    assert "skip connection adds" in skip.message and "batch normalization" in skip.message
+    assert "matched to the activation" not in skip.message  # He is already the matched one
+    saturated = compute_gradflow(depth=20, activation="sigmoid", init="xavier", residual=True)
+    assert saturated.verdict == "healthy" and "many outputs are saturated" in saturated.message
+    relu = compute_gradflow(depth=15, activation="relu", init="he")
+    assert "within a factor of 100" in relu.message and "saturated" not in relu.message
+
+
 def test_classify_gradients_thresholds():
     w = np.ones(4)
     assert classify_gradients(np.array([1.0, 1.0, 1.0, 1.0]), w) == ("healthy", 1.0)

@@ -19,7 +19,14 @@ from dlbasics.widgets import (
     playground,
     playground_twin,
 )
-from dlbasics.widgets.playground import CHUNKS_WITHOUT_LOOP, playground_frames
+from dlbasics.widgets.playground import (
+    CHUNKS_WITHOUT_LOOP,
+    GROUPS,
+    UNIT_CONTROLS,
+    config_of,
+    control_values,
+    playground_frames,
+)
 from dlbasics.widgets.playground_core import (
     DEFAULTS,
     MAX_STEPS,
@@ -28,12 +35,13 @@ from dlbasics.widgets.playground_core import (
     check_custom_data,
     config_from_json,
     config_to_json,
+    hidden_units,
     validate_config,
 )
-from dlbasics.widgets.playground_view import GRID, plot_limits, region_image
+from dlbasics.widgets.playground_view import GRID, boundary_grid, plot_limits, region_image
 
 
-def control_values(control) -> list:
+def sweep_values(control) -> list:
     """Every option of a menu; five evenly spaced values of a slider (ends included)."""
     if isinstance(control, widgets.FloatLogSlider):
         return [float(control.base ** e) for e in np.linspace(control.min, control.max, 5)]
@@ -56,24 +64,76 @@ def assert_finite_picture(pg: Playground) -> None:
 # --- controls ----------------------------------------------------------------------------------
 def test_the_panel_has_every_control_button_and_view():
     pg = playground()
-    assert list(pg.controls) == list(DEFAULTS)
-    assert pg.values() == pg.config == DEFAULTS
+    keys = [k for k in DEFAULTS if k != "units"]
+    assert sorted(pg.controls) == sorted([*keys, *UNIT_CONTROLS])
+    assert sorted(n for names in GROUPS.values() for n in names) == sorted(pg.controls)
+    assert pg.config == DEFAULTS
+    assert pg.values() == control_values(DEFAULTS)
+    assert validate_config(config_of(pg.values())) == DEFAULTS
     assert set(pg.buttons) == {"Play", "Pause", "Step", "Reset"}
     assert isinstance(pg.widget, widgets.VBox)
     assert pg.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Step 0" in pg.message
 
 
-@pytest.mark.parametrize("name", list(DEFAULTS))
+@pytest.mark.parametrize("name", [k for k in DEFAULTS if k != "units"] + list(UNIT_CONTROLS))
 def test_every_control_across_its_range_trains_without_warnings(name):
-    pg = playground({"layers": 2, "units": 4})
-    for value in control_values(pg.controls[name]):
+    pg = playground({"layers": 4 if name in UNIT_CONTROLS else 2, "units": 4})
+    for value in sweep_values(pg.controls[name]):
         pg.set(**{name: value})
         assert pg.steps == 0  # a new setting restarts the run
         pg.step()
         assert pg.steps == STEPS_PER_CHUNK or pg.run.diverged
         assert_finite_picture(pg)
         assert pg.message
+
+
+def test_each_hidden_layer_has_its_own_width():
+    pg = playground({"layers": 3, "units": [8, 4, 2]})
+    assert [d.n_out for d in pg.run.dense] == [8, 4, 2, 2]
+    assert [pg.controls[k].value for k in UNIT_CONTROLS[:3]] == [8, 4, 2]
+    assert [pg.controls[k].disabled for k in UNIT_CONTROLS] == [False, False, False, True]
+    pg.step(2)
+    assert_finite_picture(pg)
+    assert "2 → 8 → 4 → 2 → 2" in pg.health.value
+    pg.controls["units_2"].value = 12  # one slider changes one layer
+    assert pg.config["units"] == [8, 12, 2] and pg.steps == 0
+    assert [d.n_out for d in pg.run.dense] == [8, 12, 2, 2]
+    pg.controls["layers"].value = 4  # a new layer takes its slider's width
+    assert pg.config["units"] == [8, 12, 2, pg.controls["units_4"].value]
+    assert not pg.controls["units_4"].disabled
+    pg.controls["layers"].value = 1
+    assert pg.config["units"] == 8 and pg.to_json() == '{"layers":1,"units":8}'
+    assert all(pg.controls[k].disabled for k in UNIT_CONTROLS[1:])
+    pg.controls["layers"].value = 3  # the hidden sliders kept their widths
+    assert pg.config["units"] == [8, 12, 2]
+    pg.set(units=5)  # one number: every layer
+    assert pg.config["units"] == 5 and all(pg.controls[k].value == 5 for k in UNIT_CONTROLS)
+    pg.set(units_3=9, layers=4)
+    assert pg.config["units"] == [5, 5, 9, 5]
+    assert hidden_units(pg.config) == [5, 5, 9, 5]
+    assert hidden_units(validate_config({"layers": 2, "units": 7})) == [7, 7]
+    assert hidden_units(validate_config({"layers": 0})) == []
+
+
+def test_per_layer_widths_train():
+    pg = playground({"dataset": "moons", "layers": 2, "units": [12, 4], "lr": 0.03})
+    pg.step(20)
+    assert pg.history["train"][-1] < 0.5 * pg.history["train"][0]
+    assert pg.run.accuracy() > 0.85
+
+
+def test_ignored_controls_are_greyed_out():
+    pg = playground({"dataset": "xor"})
+    assert pg.controls["classes"].disabled and not pg.controls["noise"].disabled
+    pg.controls["dataset"].value = "spirals"
+    assert not pg.controls["classes"].disabled
+    pg.set(layers=0)
+    assert pg.controls["dropout"].disabled and pg.controls["batch_norm"].disabled
+    assert all(pg.controls[k].disabled for k in UNIT_CONTROLS)
+    X, y = moons(60, noise=0.1, rng=0)
+    own = playground(X=X, y=y)
+    assert own.controls["noise"].disabled and own.controls["n_points"].disabled
 
 
 def test_moving_a_widget_restarts_like_set():
@@ -220,6 +280,14 @@ def test_divergence_is_explained_and_stops_cleanly():
     assert not pg.run.diverged and pg.steps == 0
 
 
+def test_a_run_that_diverges_before_any_readout_reports_no_health_problem():
+    pg = playground("lr_too_high")
+    pg.step()  # diverges inside the first chunk, before the first health readout
+    assert pg.run.diverged and pg.run.health_step == 0 and pg.frame().health_step == 0
+    assert "vanished" not in pg.health.value and "before training" in pg.health.value
+    assert "Health:" not in pg.message
+
+
 def test_following_the_advice_fixes_divergence():
     pg = playground("lr_too_high")
     pg.set(lr=0.1)
@@ -240,6 +308,11 @@ def test_json_is_short_and_round_trips_to_the_same_config_and_run():
     other = playground()
     other.load_json(text)
     assert other.config == pg.config and other.values() == pg.values()
+    widths = playground({"layers": 3, "units": [8, 4, 2]})
+    assert widths.to_json() == '{"layers":3,"units":[8,4,2]}'
+    assert playground(widths.to_json()).config == widths.config
+    assert config_from_json('{"layers":2,"units":[5,5]}')["units"] == 5  # shortest form
+    assert config_from_json('{"units":8}')["units"] == 8  # one number still works
     for p in (pg, twin, other):
         p.step(5)
     assert pg.history == twin.history == other.history
@@ -264,6 +337,13 @@ def test_every_preset_round_trips():
     ('{"lr": "fast"}', "must be a number"),
     ('{"layers": 5}', "between 0 and 4"),
     ('{"units": 2.5}', "whole number"),
+    ('{"units": [4, 8, 8]}', r"units=\[4, 8, 8\] has 3 entries but layers is 2"),
+    ('{"layers": 3, "units": [4, 8]}', r"one width per hidden layer \(units=\[4, 8, 8\]\)"),
+    ('{"layers": 0, "units": [4]}', "with no hidden layer, leave units out"),
+    ('{"layers": 2, "units": [4, 17]}', "entry 2 = 17, out of range"),
+    ('{"layers": 2, "units": [4, 1.5]}', "entry 2 = 1.5, which is not a whole number"),
+    ('{"layers": 4, "units": [1, 2, 3, 4, 5]}', "at most 4 hidden layers"),
+    ('{"units": [4, true]}', "not a whole number"),
     ('{"activation": "elu"}', "relu, tanh, sigmoid, leaky_relu"),
     ('{"dataset": "iris"}', "xor, circles, moons, spirals, blobs"),
     ('{"batch_size": 3}', "1, 2, 4, 8"),
@@ -286,20 +366,25 @@ def test_set_refuses_unknown_controls_and_bad_values():
         pg.set(learning_rate=0.1)
     with pytest.raises(ValueError, match="between"):
         pg.set(lr=-1)
+    with pytest.raises(ValueError, match="units_3=20: the width of hidden layer 3"):
+        pg.set(units_3=20)
+    with pytest.raises(ValueError, match="has 3 entries but layers is 2"):
+        pg.set(units=[4, 4, 4])
+    assert pg.config == DEFAULTS
     with pytest.raises(ValueError, match="neither a preset nor JSON"):
         playground("no such preset")
 
 
 def test_export_and_import_buttons():
     pg = playground("xor_hidden")
-    pg.widget.children[-1].children[1].click()  # Export
+    pg.export_button.click()
     assert pg.json_box.value == pg.to_json()
     other = playground()
     other.json_box.value = pg.json_box.value
-    other.widget.children[-1].children[2].click()  # Import
+    other.import_button.click()
     assert other.config == pg.config
     other.json_box.value = '{"lr": 99}'
-    other.widget.children[-1].children[2].click()  # a bad import is shown, not raised
+    other.import_button.click()  # a bad import is shown, not raised
     assert "between 0.0001 and 10" in other.message
     assert other.config == pg.config
 
@@ -405,12 +490,24 @@ def test_presets_are_described_and_show_what_they_say():
         pg.step(30)
         results[name] = pg
         assert_finite_picture(pg)
+    assert results["linear"].run.accuracy() > 0.95  # a line is enough
+    assert results["linear"].run.net.n_out == 2 and len(results["linear"].run.dense) == 1
     assert results["xor_no_hidden"].history["test"][-1] > 0.6  # a line cannot split XOR
     assert results["xor_hidden"].history["test"][-1] < 0.2
     assert results["lr_too_high"].run.diverged
     over, l2 = results["overfit"].history, results["overfit_l2"].history
     assert over["test"][-1] > 2 * over["train"][-1]  # overfitting: the gap opens
     assert l2["test"][-1] < over["test"][-1]  # L2 closes it
+    deep = results["spirals_deep"]
+    shallow = playground("spirals_deep")
+    shallow.set(layers=1)
+    shallow.step(30)
+    assert deep.run.accuracy() > 0.9 and shallow.run.accuracy() < deep.run.accuracy() - 0.05
+    assert deep.history["test"][-1] < 0.5 * shallow.history["test"][-1]
+    five = results["blobs_five"].run
+    points, _ = boundary_grid(five)
+    assert five.net.n_out == 5  # one softmax output per class …
+    assert set(five.probabilities(points).argmax(axis=1)) == set(range(5))  # … five regions
 
 
 def test_twin_is_offline_with_several_frames_of_falling_cost():

@@ -177,3 +177,21 @@ def test_twin_works_offline_with_frames():
     assert "http://" not in html and "https://" not in html
     assert 'alt="Animation' in html
     assert html.count("data:image/png;base64") >= 2 or html.count("frames[") >= 2
+
+
+def test_moving_back_to_trained_settings_resumes_their_run():
+    ex = regularization_explorer()
+    ex.train()  # 180 epochs without early stopping
+    on = ex.set(early_stopping=True)  # new settings: a new run, one chunk
+    assert on.epochs == CHUNK_EPOCHS and "press Train" in on.message
+    off = ex.set(early_stopping=False)  # back: the 180-epoch run, nothing retrained
+    assert off.epochs == CHUNK_EPOCHS * (TRAIN_CHUNKS + 1)
+    assert ex.view.train.get_xdata()[-1] == off.epochs
+
+
+def test_a_finished_run_says_what_to_do_next():
+    ex = regularization_explorer(early_stopping=True)
+    r = ex.train(100)
+    assert r.finished and "change a control" in r.message
+    n = ex.cache.n_fits
+    assert ex.train() is r and ex.cache.n_fits == n  # pressing Train again changes nothing

@@ -170,20 +170,51 @@ def _fmt(v: float) -> str:
     return f"{v:.1e}" if math.isfinite(v) else "inf"
 
 
-_ADVICE = {
-    "vanishing": "The early layers barely learn. Remedies: an initialization matched to the "
-                 "activation (Xavier for tanh and sigmoid, He for ReLU), ReLU instead of the "
-                 "sigmoid, batch normalization, residual connections.",
-    "exploding": "Gradient steps would be huge and training unstable. Remedies: a smaller "
-                 "initialization (Xavier or He), batch normalization; during training, "
-                 "gradient clipping.",
-    "healthy": "The gradient reaches every layer at a similar size: all layers can learn.",
-}
+def _advice(verdict: str, activation: str, init: str, batch_norm: bool, residual: bool,
+            act_std: np.ndarray, off: float) -> str:
+    """What to try next, naming only remedies the setting does not use yet."""
+    if verdict == "healthy":
+        healthy = ("The first and the last hidden layer get gradients within a factor of 100 of "
+                   "each other: every layer can learn.")
+        if activation != "relu" and off > 0.25:
+            healthy += (" But many outputs are saturated: their units pass back little gradient "
+                        "and learn slowly.")
+        return healthy
+    if verdict == "vanishing":
+        if init == "small":
+            return ("Weights this small shrink the signal in every layer, forward and backward. "
+                    "Remedy: an initialization matched to the activation (Xavier for tanh and "
+                    "sigmoid, He for ReLU), or batch normalization or skip connections.")
+        if activation == "sigmoid" and init == "large":
+            return ("Weights this large saturate many sigmoid units, and the sigmoid's slope is "
+                    "at most 1/4 even where they are not saturated. Remedies: ReLU or tanh with "
+                    "a matched initialization, batch normalization, skip connections.")
+        if activation == "sigmoid":
+            return ("No initialization removes the sigmoid's small slope. Remedies: ReLU or tanh "
+                    "instead of the sigmoid, batch normalization, skip connections.")
+        return ("The early layers barely learn. Remedies: batch normalization, skip "
+                "connections.")
+    # exploding
+    if init == "large" and not batch_norm:
+        return ("Gradient steps would be huge and training unstable. Remedies: an "
+                "initialization matched to the activation (Xavier or He), batch normalization; "
+                "during training, gradient clipping.")
+    if residual and not batch_norm:
+        return (f"Each skip connection adds its block's output to the signal, so the "
+                f"activations grow from block to block (their spread goes from "
+                f"{_fmt(float(act_std[0]))} to {_fmt(float(act_std[-1]))}). Remedy: batch "
+                "normalization inside the blocks; during training, gradient clipping.")
+    if batch_norm and init == "small":
+        return ("Batch normalization undoes the scale of the weights going forward, so very "
+                "small weights get gradients that are large next to them. Remedy: He or Xavier "
+                "initialization; during training, gradient clipping.")
+    return ("Gradient steps would be large and training unstable. Remedy during training: "
+            "gradient clipping.")
 
 
 def _message(r_depth: int, activation: str, init: str, batch_norm: bool, residual: bool,
              verdict: str, ratio: float, grad_norms: np.ndarray, relative: np.ndarray,
-             off: np.ndarray) -> str:
+             off: np.ndarray, act_std: np.ndarray) -> str:
     extras = [x for x, on in (("batch normalization", batch_norm),
                               ("residual connections", residual)) if on]
     setup = (f"{r_depth} hidden layers, {activation}, {INITS[init]} initialization"
@@ -205,7 +236,8 @@ def _message(r_depth: int, activation: str, init: str, batch_norm: bool, residua
     if verdict == "vanishing" and activation == "sigmoid" and float(np.mean(off)) < 0.05:
         parts.append("Few units are saturated, yet the gradient shrinks: the sigmoid's slope is "
                      "at most 1/4, so every layer scales the gradient down.")
-    parts.append(_ADVICE[verdict])
+    parts.append(_advice(verdict, activation, init, batch_norm, residual, act_std,
+                         float(np.mean(off))))
     return " ".join(parts)
 
 
@@ -283,7 +315,7 @@ def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "
     verdict, ratio = classify_gradients(norms, weights)
     relative = norms[:-1] / np.maximum(weights[:-1], 1e-300)  # hidden layers: ‖∂J/∂W‖ / ‖W‖
     message = _message(depth, activation, init, batch_norm, residual, verdict, ratio, norms,
-                       relative, off)
+                       relative, off, act_std)
     result = GradflowResult(depth, activation, init, batch_norm, residual, norms, weights,
                             act_std, off, hist, edges, ratio, verdict, message)
     cache.put(key, result)

@@ -1,7 +1,8 @@
 """The playground (chapter 8): train a small network on 2-D data and watch it learn.
 
 :func:`playground` returns a :class:`Playground`: every setting of a small classifier as a
-control (data, network, training), Play / Pause / Step / Reset buttons, and one figure with
+control, in three columns (data; network, with the width of each hidden layer on its own
+slider; training), Play / Pause / Step / Reset buttons, and one figure with
 
 * the **decision boundary**: each point of the plane shaded by the colour of its predicted
   class, paler where the network is unsure; training points as circles, test points as
@@ -35,8 +36,11 @@ from .playground_core import (
     ACTIVATIONS,
     BATCH_SIZES,
     DATASETS,
+    DEFAULTS,
     INITS,
+    MAX_LAYERS,
     MAX_STEPS,
+    MAX_UNITS,
     OPTIMIZERS,
     PENALTIES,
     STEPS_PER_CHUNK,
@@ -44,6 +48,7 @@ from .playground_core import (
     check_custom_data,
     config_from_json,
     config_to_json,
+    hidden_units,
     validate_config,
 )
 from .playground_view import (
@@ -82,8 +87,9 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
         {"dataset": "xor", "noise": 0.15, "layers": 1, "units": 4, "lr": 0.1},
     ),
     "spirals_deep": (
-        "Two interleaved spirals need depth: three hidden layers of 16 units wind the boundary "
-        "around the arms, where one layer of 16 stays near chance.",
+        "Two interleaved spirals reward depth: three hidden layers of 16 units wind the "
+        "boundary around the arms, while one layer of 16, trained as long, still cuts across "
+        "some of them.",
         {"dataset": "spirals", "classes": 2, "noise": 0.05, "n_points": 400, "layers": 3,
          "units": 16, "activation": "leaky_relu", "lr": 0.02, "train_fraction": 0.7},
     ),
@@ -99,8 +105,8 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
          "optimizer": "momentum", "lr": 1.0},
     ),
     "overfit": (
-        "Forty noisy points and three layers of 16 units: the training cost keeps falling "
-        "while the test cost rises (overfitting).",
+        "Thirty noisy training points and three layers of 16 units: the training cost keeps "
+        "falling while the test cost rises (overfitting).",
         {"dataset": "moons", "noise": 0.35, "n_points": 60, "layers": 3, "units": 16,
          "activation": "relu", "lr": 0.01},
     ),
@@ -113,35 +119,92 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _controls(config: dict[str, Any], custom: bool) -> dict[str, widgets.ValueWidget]:
-    style = {"description_width": "85px"}
-    layout = widgets.Layout(width="225px")
+UNIT_CONTROLS = tuple(f"units_{i}" for i in range(1, MAX_LAYERS + 1))
+#: The panel's groups of controls, by name: one column each. ``units`` has one slider per
+#: hidden layer (``units_1`` … ``units_4``); those beyond ``layers`` are greyed out.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Data": ("dataset", "classes", "noise", "n_points", "train_fraction", "seed"),
+    "Network": ("layers", *UNIT_CONTROLS, "activation", "init", "batch_norm"),
+    "Training": ("optimizer", "lr", "batch_size", "l1", "l2", "dropout"),
+}
+HELP = {  # tooltips
+    "dataset": "the points to classify; 'custom' is your own X, y",
+    "classes": "number of classes (blobs and spirals only; the others have 2)",
+    "noise": "how far the points scatter from the clean pattern",
+    "n_points": "training and test points together",
+    "train_fraction": "share of the points used for training; the rest (triangles) test",
+    "seed": "random seed of the data, the initial weights and the mini-batches",
+    "layers": "hidden layers between the inputs and the output",
+    "activation": "activation function of the hidden layers (the output is a softmax)",
+    "init": ("how the initial weights are drawn ('auto': He for ReLU and leaky ReLU, Xavier "
+             "otherwise)"),
+    "batch_norm": "batch normalization after each hidden Dense layer",
+    "optimizer": "the update rule (chapter 5)",
+    "lr": "learning rate: the size of each step",
+    "batch_size": "training examples per step (one mini-batch update)",
+    "l1": "L1 penalty strength (chapter 7)",
+    "l2": "L2 penalty strength, weight decay (chapter 7)",
+    "dropout": "share of hidden units switched off in each training step (chapter 7)",
+    **{k: f"units in hidden layer {i}" for i, k in enumerate(UNIT_CONTROLS, 1)},
+}
+
+
+def _controls(custom: bool) -> dict[str, widgets.ValueWidget]:
+    style = {"description_width": "90px"}
+    layout = widgets.Layout(width="230px")
     penalty_options = [(f"{v:g}", v) for v in PENALTIES]
     kw = {"style": style, "layout": layout, "continuous_update": False}
     kd = {"style": style, "layout": layout}
-    return {
+    controls: dict[str, widgets.ValueWidget] = {
         "dataset": widgets.Dropdown(options=DATASETS + (("custom",) if custom else ()),
-                                    description="data", **kd),
+                                    description="data set", **kd),
         "classes": widgets.IntSlider(min=2, max=5, description="classes", **kw),
         "noise": widgets.FloatSlider(min=0.0, max=0.5, step=0.05, description="noise", **kw),
         "n_points": widgets.IntSlider(min=40, max=400, step=20, description="points", **kw),
         "train_fraction": widgets.FloatSlider(min=0.1, max=0.9, step=0.1,
-                                              description="train share", **kw),
-        "layers": widgets.IntSlider(min=0, max=4, description="hidden layers", **kw),
-        "units": widgets.IntSlider(min=1, max=16, description="units/layer", **kw),
+                                              description="training share", **kw),
+        "layers": widgets.IntSlider(min=0, max=MAX_LAYERS, description="hidden layers", **kw),
+        **{k: widgets.IntSlider(min=1, max=MAX_UNITS, description=f"layer {i} units", **kw)
+           for i, k in enumerate(UNIT_CONTROLS, 1)},
         "activation": widgets.Dropdown(options=ACTIVATIONS, description="activation", **kd),
-        "init": widgets.Dropdown(options=INITS, description="init", **kd),
+        "init": widgets.Dropdown(options=INITS, description="initialization", **kd),
         "lr": widgets.FloatLogSlider(base=10, min=-4, max=1, step=0.1, readout_format=".2g",
                                      description="learning rate", **kw),
         "optimizer": widgets.Dropdown(options=OPTIMIZERS, description="optimizer", **kd),
         "batch_size": widgets.Dropdown(options=BATCH_SIZES, description="batch size", **kd),
-        "l1": widgets.Dropdown(options=penalty_options, description="L1", **kd),
-        "l2": widgets.Dropdown(options=penalty_options, description="L2", **kd),
+        "l1": widgets.Dropdown(options=penalty_options, description="L1 penalty", **kd),
+        "l2": widgets.Dropdown(options=penalty_options, description="L2 penalty", **kd),
         "dropout": widgets.FloatSlider(min=0.0, max=0.5, step=0.05, description="dropout", **kw),
         "batch_norm": widgets.Dropdown(options=[("off", False), ("on", True)],
                                        description="batch norm", **kd),
         "seed": widgets.IntSlider(min=0, max=99, description="seed", **kw),
     }
+    for name, control in controls.items():
+        control.tooltip = HELP[name]
+    return controls
+
+
+def control_values(config: dict[str, Any], current: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """The value of every control for a configuration. The sliders of the hidden layers a
+    list of ``units`` does not name keep their ``current`` value (a uniform ``units`` sets
+    them all), so adding a layer back gives it the width it had."""
+    values = {k: config[k] for k in config if k != "units"}
+    widths = hidden_units(config)
+    if not isinstance(config["units"], list):
+        widths = [config["units"]] * MAX_LAYERS
+    for i, k in enumerate(UNIT_CONTROLS):
+        values[k] = widths[i] if i < len(widths) else (
+            current[k] if current else DEFAULTS["units"])
+    return values
+
+
+def config_of(values: dict[str, Any]) -> dict[str, Any]:
+    """The configuration the controls' ``values`` describe (not yet checked): ``units`` from
+    the first ``layers`` unit sliders."""
+    config = {k: v for k, v in values.items() if k not in UNIT_CONTROLS}
+    config["units"] = [values[k] for k in UNIT_CONTROLS[:values["layers"]]]
+    return config
 
 
 def _resolve(config: str | dict | None, custom: bool) -> dict[str, Any]:
@@ -171,7 +234,9 @@ class Playground:
     Attributes
     ----------
     controls : dict of str to ipywidgets widget
-        One per configuration key (see :data:`dlbasics.widgets.playground_core.DEFAULTS`).
+        One per configuration key (see :data:`dlbasics.widgets.playground_core.DEFAULTS`),
+        except ``units``: one slider per hidden layer, ``units_1`` … ``units_4``, greyed out
+        beyond ``layers``. ``GROUPS`` arranges them in columns (data, network, training).
     widget : ipywidgets.VBox
         The whole panel.
     run : Run
@@ -189,10 +254,12 @@ class Playground:
                              "class labels), or neither")
         self._custom = check_custom_data(X, y) if X is not None else None
         self.config = _resolve(config, self._custom is not None)
-        self.controls = _controls(self.config, self._custom is not None)
-        for name, control in self.controls.items():
-            control.value = self.config[name]
+        self.controls = _controls(self._custom is not None)
+        for name, value in control_values(self.config).items():
+            self.controls[name].value = value
+        for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        self._sync_enabled()
         self.figure = new_figure(*FIGSIZE, dpi=DPI)
         self.view = PlaygroundView(self.figure)
         for artist in self.view.dynamic_artists:
@@ -205,24 +272,42 @@ class Playground:
         self.image = widgets.Image(format="png")
         self._message = widgets.HTML()
         self.health = widgets.HTML()
-        self.buttons = {name: widgets.Button(description=name, layout=widgets.Layout(
-            width="90px")) for name in ("Play", "Pause", "Step", "Reset")}
+        tips = {"Play": "train chunk after chunk until Pause",
+                "Pause": "stop after the current chunk",
+                "Step": f"train one chunk of {STEPS_PER_CHUNK} steps",
+                "Reset": "back to step 0 with the same settings and seed"}
+        icons = {"Play": "play", "Pause": "pause", "Step": "step-forward", "Reset": "undo"}
+        self.buttons = {name: widgets.Button(description=name, icon=icons[name], tooltip=tip,
+                                             layout=widgets.Layout(width="100px"))
+                        for name, tip in tips.items()}
         self.buttons["Play"].on_click(lambda _b: self.play())
         self.buttons["Pause"].on_click(lambda _b: self.pause())
         self.buttons["Step"].on_click(lambda _b: self.step())
         self.buttons["Reset"].on_click(lambda _b: self.reset())
+        self.buttons["Play"].button_style = "success"
+        self.buttons["Pause"].disabled = True
         self.json_box = widgets.Text(placeholder='{"dataset":"xor","layers":1}',
-                                     description="settings", layout=widgets.Layout(width="520px"))
-        export_b = widgets.Button(description="Export", layout=widgets.Layout(width="80px"))
-        import_b = widgets.Button(description="Import", layout=widgets.Layout(width="80px"))
-        export_b.on_click(lambda _b: self._export())
-        import_b.on_click(lambda _b: self._import())
-        items = list(self.controls.values())
-        rows = [widgets.HBox(items[i:i + 4]) for i in range(0, len(items), 4)]
+                                     description="settings",
+                                     tooltip="Export writes the settings here as JSON; paste "
+                                     "JSON here and press Import to load them",
+                                     layout=widgets.Layout(width="520px"))
+        self.export_button = widgets.Button(description="Export", icon="download",
+                                            tooltip="write the settings in the box",
+                                            layout=widgets.Layout(width="90px"))
+        self.import_button = widgets.Button(description="Import", icon="upload",
+                                            tooltip="load the settings in the box",
+                                            layout=widgets.Layout(width="90px"))
+        self.export_button.on_click(lambda _b: self._export())
+        self.import_button.on_click(lambda _b: self._import())
+        column = widgets.Layout(margin="0 12px 0 0")
+        groups = [widgets.VBox([widgets.HTML(f"<b>{title}</b>"),
+                                *(self.controls[n] for n in names)], layout=column)
+                  for title, names in GROUPS.items()]
         self.widget = widgets.VBox([
-            widgets.HTML(f"<b>{self.title}</b>: {GUIDE}"), *rows,
+            widgets.HTML(f"<b>{self.title}</b>: {GUIDE}"),
+            widgets.HBox(groups),
             widgets.HBox(list(self.buttons.values())), self.image, self._message, self.health,
-            widgets.HBox([self.json_box, export_b, import_b]),
+            widgets.HBox([self.json_box, self.export_button, self.import_button]),
         ])
         self._grid: Any = None
         self.run = self._new_run()
@@ -249,7 +334,9 @@ class Playground:
         return self._playing
 
     def values(self) -> dict[str, Any]:
-        """The current value of every control, by name."""
+        """The current value of every control, by name (``units_1`` … ``units_4`` are the
+        widths of the hidden layers; the configuration's ``units`` uses the first
+        ``layers`` of them)."""
         return {name: c.value for name, c in self.controls.items()}
 
     def _new_run(self) -> Run:
@@ -262,31 +349,75 @@ class Playground:
         if self._holding:
             return
         try:
-            self.config = validate_config(self.values(), custom=self._custom is not None)
+            self.config = validate_config(config_of(self.values()),
+                                          custom=self._custom is not None)
         except ValueError as exc:  # pragma: no cover - the controls only offer valid values
             self._note = str(exc)
             self._show_message()
             return
+        self._sync_enabled()
         self.reset()
 
     def set(self, **values: Any) -> None:
-        """Change controls by name, as a learner would, then restart at step 0 once."""
-        unknown = [k for k in values if k not in self.controls]
+        """Change controls by name, as a learner would, then restart at step 0 once.
+
+        Besides the controls (``units_1`` … ``units_4`` for the width of each hidden layer),
+        ``units`` sets the widths at once: one number for every layer or a list, one number
+        per layer."""
+        unknown = [k for k in values if k not in self.controls and k != "units"]
         if unknown:
             raise ValueError(f"playground: no control named {', '.join(map(repr, unknown))}; "
-                             f"the controls are: {', '.join(self.controls)}")
-        config = validate_config(values, custom=self._custom is not None, base=self.config)
-        self._apply(config)
+                             f"the controls are: {', '.join(self.controls)} (or units, one "
+                             "number or a list of widths)")
+        custom = self._custom is not None
+        sliders = self.values()
+        for k in UNIT_CONTROLS:
+            if k in values:
+                try:
+                    validate_config({"layers": 1, "units": [values[k]]})
+                except ValueError:
+                    raise ValueError(f"playground: {k}={values[k]!r}: the width of hidden "
+                                     f"layer {k[-1]} is a whole number from 1 to {MAX_UNITS}"
+                                     ) from None
+                sliders[k] = round(values[k])
+        plain = {k: v for k, v in values.items() if k in DEFAULTS}
+        keep_sliders = "units" not in plain
+        if keep_sliders:  # the hidden layers take their widths from the sliders
+            layers = validate_config({"layers": plain.get("layers", self.config["layers"]),
+                                      "units": 1})["layers"]
+            plain["units"] = [sliders[k] for k in UNIT_CONTROLS[:layers]]
+        config = validate_config(plain, custom=custom, base=self.config)
+        self._apply(config, sliders if keep_sliders else None)
 
-    def _apply(self, config: dict[str, Any]) -> None:
+    def _apply(self, config: dict[str, Any], sliders: dict[str, Any] | None = None) -> None:
+        values = control_values(config, self.values())
+        if sliders is not None:
+            values.update({k: sliders[k] for k in UNIT_CONTROLS})
         self._holding = True
         try:
             for name, control in self.controls.items():
-                control.value = config[name]
+                control.value = values[name]
         finally:
             self._holding = False
         self.config = config
+        self._sync_enabled()
         self.reset()
+
+    def _sync_enabled(self) -> None:
+        """Grey out the controls the current settings ignore: the width of hidden layers
+        beyond ``layers``, classes of the 2-class data sets, noise and points of your own
+        data, dropout and batch normalization with no hidden layer."""
+        c = self.config
+        off = {k for i, k in enumerate(UNIT_CONTROLS) if i >= c["layers"]}
+        if c["dataset"] not in ("blobs", "spirals"):
+            off.add("classes")
+        if c["dataset"] == "custom":
+            off |= {"noise", "n_points"}
+        if c["layers"] == 0:
+            off |= {"dropout", "batch_norm"}
+        for name, control in self.controls.items():
+            if control.disabled != (name in off):
+                control.disabled = name in off
 
     def to_json(self) -> str:
         """The whole configuration as short JSON (only the settings that differ from the

@@ -8,7 +8,9 @@ A diverging run stops cleanly: the weights go back to the last finite state and
 
 A configuration is a plain dict (:data:`DEFAULTS` lists every key and its default);
 :func:`validate_config` checks one and :func:`config_to_json` / :func:`config_from_json` turn
-it into a short JSON string and back.
+it into a short JSON string and back. ``units`` is one number (every hidden layer that wide)
+or a list with one number per hidden layer, e.g. ``{"layers": 3, "units": [8, 8, 4]}``;
+:func:`hidden_units` gives the list either way.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ DESCRIPTIONS: dict[str, str] = {
     "n_points": "number of points, training and test together (40 to 400)",
     "train_fraction": "fraction of the points used for training (0.1 to 0.9); the rest test",
     "layers": "number of hidden layers (0 to 4)",
-    "units": "units in every hidden layer (1 to 16)",
+    "units": ("number of units per hidden layer (1 to 16): one number for every layer, or a "
+              "list with one number per layer, e.g. [8, 4] for layers=2"),
     "activation": f"hidden activation: one of {', '.join(ACTIVATIONS)}",
     "init": f"weight initialization: one of {', '.join(INITS)}",
     "lr": "learning rate (1e-4 to 10)",
@@ -117,7 +120,30 @@ def validate_config(config: dict[str, Any] | None = None, *, custom: bool = Fals
     out = dict(DEFAULTS if base is None else base)
     for key, value in config.items():
         out[key] = _check_value(key, value, custom)
+    units, layers = out["units"], out["layers"]
+    if isinstance(units, list):
+        if len(units) != layers:
+            entries = f"{len(units)} entr{'y' if len(units) == 1 else 'ies'}"
+            if layers:
+                example = (units + [units[-1]] * MAX_LAYERS)[:layers] if units else [8] * layers
+                fix = (f"give one width per hidden layer (units={example}) or one number for "
+                       "every layer (units=8)")
+            else:
+                fix = "with no hidden layer, leave units out"
+            raise ValueError(f"playground: units={units} has {entries} but layers is {layers}; "
+                             f"{fix}. units is the {DESCRIPTIONS['units']}.")
+        # the shortest form: one number when every layer has the same width
+        if not units:
+            out["units"] = DEFAULTS["units"]
+        elif len(set(units)) == 1:
+            out["units"] = units[0]
     return out
+
+
+def hidden_units(config: dict[str, Any]) -> list[int]:
+    """The width of each hidden layer, e.g. ``[8, 8, 4]`` (empty with no hidden layer)."""
+    units = config["units"]
+    return list(units) if isinstance(units, list) else [units] * config["layers"]
 
 
 def _check_value(key: str, value: Any, custom: bool) -> Any:
@@ -129,6 +155,21 @@ def _check_value(key: str, value: Any, custom: bool) -> Any:
             raise _bad(key, value, f"is not a data set here{hint}; choose one of "
                        f"{', '.join(valid)}")
         return value
+    if key == "units" and isinstance(value, (list, tuple)):
+        if len(value) > MAX_LAYERS:
+            raise _bad(key, value, f"has {len(value)} entries, but there are at most "
+                       f"{MAX_LAYERS} hidden layers")
+        widths = []
+        for i, v in enumerate(value, 1):
+            ok = (not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.integer,
+                  np.floating)) and math.isfinite(float(v)) and float(v) == round(float(v)))
+            if not ok:
+                raise _bad(key, value, f"has entry {i} = {v!r}, which is not a whole number")
+            if not 1 <= round(float(v)) <= MAX_UNITS:
+                raise _bad(key, value, f"has entry {i} = {v!r}, out of range; each layer has "
+                           f"between 1 and {MAX_UNITS} units")
+            widths.append(round(float(v)))
+        return widths
     if key == "batch_norm":
         if not isinstance(value, (bool, np.bool_)):
             raise _bad(key, value, "must be true or false")
@@ -303,6 +344,7 @@ class Run:
     message: str = ""
     history: dict[str, list[float]] = field(default_factory=lambda: {"train": [], "test": []})
     health: list[Health] = field(default_factory=list)
+    health_step: int = 0  # the step the health readout was measured at
 
     def __post_init__(self) -> None:
         c = self.config
@@ -320,7 +362,7 @@ class Run:
         self.scale[self.scale < 1e-12] = 1.0
         self.Z_train, self.Z_test = self.standardize(Xtr), self.standardize(Xte)
         self._Z_both = np.concatenate([self.Z_train, self.Z_test])
-        sizes = [2] + [c["units"]] * c["layers"] + [self.n_classes]
+        sizes = [2, *hidden_units(c), self.n_classes]
         self.net = mlp(sizes, activation=c["activation"],
                        init=None if c["init"] == "auto" else c["init"],
                        rng=np.random.default_rng([c["seed"], 2]), dropout=c["dropout"],
@@ -424,6 +466,7 @@ class Run:
                     saved = self.net.get_weights()
             if not self.diverged:
                 self.health = self._health(before)
+                self.health_step = self.step
         if not self.diverged:
             self.message = self._status()
         return taken
@@ -474,7 +517,7 @@ class Run:
             notes.append("The test cost is well above the training cost: the network is "
                          "overfitting; try L2, dropout, fewer units or more points.")
         warn = [f"{h.name}: {', '.join(h.warnings())}" for h in self.health if h.warnings()]
-        if self.step and warn:
+        if self.health_step and warn:
             notes.append("Health: " + "; ".join(warn) + ".")
         if self.config["batch_norm"] and self.config["batch_size"] == 1 and self.config["layers"]:
             notes.append("Batch normalization needs 2 examples per batch: using 2.")

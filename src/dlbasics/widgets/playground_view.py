@@ -20,7 +20,9 @@ from .playground_core import Health, Run
 
 GRID = 40  # boundary grid points per side: coarse and fast, smoothed when drawn
 COST_LIMITS = (1e-4, 10.0)
-COST_STEPS = 500  # the step axis starts at this length and doubles when the run reaches it
+#: The lengths of the step axis: it takes the first that holds the run. Growing it redraws the
+#: axes (about 150 ms), so it starts long enough for most runs and grows rarely.
+COST_STEPS = (500, 1000, 2000, 5000, 10_000, 20_000)
 TRAIN_MARKER, TEST_MARKER = "o", "^"
 
 
@@ -43,6 +45,7 @@ class Frame:
     title: str
     shape: str  # the layer widths, e.g. "2 → 8 → 8 → 3"
     ticks: bool  # number the data's axes (your own data, in its own units)
+    health_step: int = 0  # the step the health readout was measured at (0: untrained)
 
 
 def plot_limits(X: np.ndarray) -> tuple[float, float, float, float]:
@@ -87,7 +90,7 @@ def make_frame(run: Run, grid: tuple[np.ndarray, tuple] | None = None) -> Frame:
                  clip(run.history["train"]), clip(run.history["test"]), tuple(run.health),
                  run.step, run.diverged, title,
                  " → ".join(str(n) for n in [2, *(d.n_out for d in run.dense)]),
-                 run.config["dataset"] == "custom")
+                 run.config["dataset"] == "custom", run.health_step)
 
 
 def boundary_grid(run: Run) -> tuple[np.ndarray, tuple[float, float, float, float]]:
@@ -95,6 +98,11 @@ def boundary_grid(run: Run) -> tuple[np.ndarray, tuple[float, float, float, floa
     x0, x1, y0, y1 = plot_limits(run.X_all)
     gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID))
     return np.column_stack([gx.ravel(), gy.ravel()]), (x0, x1, y0, y1)
+
+
+def _cost(v: float) -> str:
+    """A cost as drawn: clipped values at the top of the axis read "> 10"."""
+    return f"> {COST_LIMITS[1]:g}" if v >= COST_LIMITS[1] else f"{v:.3g}"
 
 
 def _fmt(v: float | None, pct: bool = False) -> str:
@@ -132,9 +140,15 @@ class PlaygroundView:
                               fontsize=13, weight="bold", color=PALETTE["vermillion"], zorder=6,
                               bbox=dict(fc="white", ec=PALETTE["vermillion"], alpha=0.9))
         c = self.ax_cost
-        (self.train_line,) = c.semilogy([], [], "-", color=PALETTE["black"], lw=1.8)
-        (self.test_line,) = c.semilogy([], [], "--", color=PALETTE["vermillion"], lw=1.8)
-        c.set(ylim=COST_LIMITS, xlim=(0, COST_STEPS), ylabel="cost (cross-entropy, log scale)")
+        # a marker on the last point: the current cost, visible even at step 0
+        (self.train_line,) = c.semilogy([], [], "-", color=PALETTE["black"], lw=1.8,
+                                        marker=TRAIN_MARKER, ms=5, mfc="0.6", mec="black")
+        (self.test_line,) = c.semilogy([], [], "--", color=PALETTE["vermillion"], lw=1.8,
+                                       marker=TEST_MARKER, ms=6, mfc="0.6", mec="black")
+        for line in (self.train_line, self.test_line):
+            line.set_clip_on(False)  # the marker at step 0 sits on the axis: show all of it
+        c.set(ylim=COST_LIMITS, xlim=(0, COST_STEPS[0]),
+              ylabel="cost (cross-entropy, log scale)")
         c.set_xlabel("step (one mini-batch update)", labelpad=1)
         c.yaxis.set_major_locator(FixedLocator([1e-4, 1e-3, 1e-2, 1e-1, 1, 10]))
         c.yaxis.set_minor_locator(NullLocator())
@@ -171,14 +185,11 @@ class PlaygroundView:
             self.dynamic_artists += [self.health_title, *self.health_rows]
 
     def cost_xmax(self, step: int) -> int:
-        """The step axis grows by doubling, so the axes are redrawn only now and then (the
-        twin fixes it with ``fixed_steps``)."""
+        """The step axis grows through ``COST_STEPS``, so the axes are redrawn only now and
+        then (the twin fixes it with ``fixed_steps``)."""
         if self.fixed_steps:
             return self.fixed_steps
-        top = COST_STEPS
-        while top < step:
-            top *= 2
-        return top
+        return next((top for top in COST_STEPS if top >= step), COST_STEPS[-1])
 
     def static_key(self, frame: Frame) -> tuple:
         """Only a longer step axis, or numbered axes with new limits, redraw the background.
@@ -200,27 +211,32 @@ class PlaygroundView:
             pts.set_facecolors([CLASS_COLORS[int(k) % len(CLASS_COLORS)] for k in y])
         ax.set_title(f.title, fontsize=11,
                      color=PALETTE["vermillion"] if f.diverged else "black")
-        self.banner.set_text("DIVERGED: see the message below" if f.diverged else "")
+        self.banner.set_text(("DIVERGED: the cost blew up" if self.health_rows else
+                              "DIVERGED: see the message below") if f.diverged else "")
         self.banner.set_visible(f.diverged)
         steps = np.arange(len(f.train_cost))
-        self.train_line.set_data(steps, f.train_cost)
-        self.test_line.set_data(steps, f.test_cost)
+        for line, cost in ((self.train_line, f.train_cost), (self.test_line, f.test_cost)):
+            line.set_data(steps, cost)
+            line.set_markevery([len(cost) - 1])
         self.ax_cost.set_xlim(0, self.cost_xmax(f.step))
-        self.cost_title.set_text(f"training {f.train_cost[-1]:.3g}, test {f.test_cost[-1]:.3g}")
+        self.cost_title.set_text(f"training {_cost(f.train_cost[-1])}, "
+                                 f"test {_cost(f.test_cost[-1])}")
         if not self.health_rows:
             return
-        self.health_title.set_text(f"network {f.shape}: health of each layer")
+        self.health_title.set_text(f"network {f.shape}: health of each layer"
+                                   + (f" after step {f.health_step}" if f.health_step else ""))
         for i, row in enumerate(self.health_rows):
             if i < len(f.health):
                 hl = f.health[i]
                 dead = hl.dead if hl.dead is not None else hl.saturated
                 kind = "" if dead is None else (" dead" if hl.dead is not None else " sat")
-                warn = hl.warnings() if f.step else []
+                warn = hl.warnings() if f.health_step else []
                 name = hl.name.replace("layer ", "").replace("output", "out")
                 label = f"{name:<4}{hl.units:>2} {hl.activation}"
-                note = ("! " + ", ".join(warn)) if warn else ("ok" if f.step else "")
-                row.set_text(f"{label:<18}{_fmt(hl.grad_norm):>9}"
-                             f"{_fmt(dead, True) + kind:>12}{_fmt(hl.update_ratio):>9}  {note}")
+                note = ("! " + ", ".join(warn)) if warn else ("ok" if f.health_step else "")
+                g, r = ((_fmt(hl.grad_norm), _fmt(hl.update_ratio)) if f.health_step
+                        else ("–", "–"))  # no step yet: nothing measured
+                row.set_text(f"{label:<18}{g:>9}{_fmt(dead, True) + kind:>12}{r:>9}  {note}")
                 row.set_color(PALETTE["vermillion"] if warn else "black")
             else:
                 row.set_text("")
@@ -233,14 +249,16 @@ def health_html(run: Run) -> str:
             "<th>update / weight</th><th></th></tr>")
     rows = []
     for h in run.health:
-        warn = h.warnings() if run.step else []
-        note = ", ".join(warn) if warn else ("ok" if run.step else "not trained yet")
+        warn = h.warnings() if run.health_step else []
+        note = ", ".join(warn) if warn else ("ok" if run.health_step else "not trained yet")
         style = f' style="color:{PALETTE["vermillion"]}"' if warn else ""
         rows.append(f"<tr{style}><td>{h.name}</td><td>{h.units} {h.activation}</td>"
-                    f"<td>{_fmt(h.grad_norm)}</td><td>{_fmt(h.dead, True)}</td>"
-                    f"<td>{_fmt(h.saturated, True)}</td><td>{_fmt(h.update_ratio)}</td>"
+                    f"<td>{_fmt(h.grad_norm if run.health_step else None)}</td>"
+                    f"<td>{_fmt(h.dead, True)}</td><td>{_fmt(h.saturated, True)}</td>"
+                    f"<td>{_fmt(h.update_ratio if run.health_step else None)}</td>"
                     f"<td>{note}</td></tr>")
-    return (f"<div><b>Network {shape}: health of each layer after the last step</b> "
+    when = f"after step {run.health_step}" if run.health_step else "before training"
+    return (f"<div><b>Network {shape}: health of each layer {when}</b> "
             "(gradient norm; ReLU units dead on every training point; sigmoid/tanh outputs "
             "saturated; size of the last update relative to the weights, about 1e-3 is "
             "healthy)</div><table style='font-size:90%;border-spacing:10px 0'>"

@@ -151,11 +151,20 @@ class RegularizationCache:
         self.maxsize, self.n_fits = maxsize, 0
         self._runs: OrderedDict[tuple, RegularizationRun] = OrderedDict()
 
+    @staticmethod
+    def _key(l2: float, l1: float, dropout: float, early_stopping: bool) -> tuple:
+        return (round(float(l2), 12), round(float(l1), 12), round(float(dropout), 12),
+                bool(early_stopping))
+
+    def epochs_of(self, l2: float, l1: float, dropout: float, early_stopping: bool) -> int:
+        """How many epochs the kept run of these settings has trained (0 if none is kept)."""
+        run = self._runs.get(self._key(l2, l1, dropout, early_stopping))
+        return 0 if run is None else run.epochs
+
     def run(self, l2: float, l1: float, dropout: float, early_stopping: bool,
             epochs: int) -> RegularizationRun:
         """The run of these settings trained for ``epochs`` epochs (or until it finished)."""
-        key = (round(float(l2), 12), round(float(l1), 12), round(float(dropout), 12),
-               bool(early_stopping))
+        key = self._key(l2, l1, dropout, early_stopping)
         run = self._runs.get(key)
         if run is None or run.epochs > epochs:  # asked for fewer epochs: start again
             run = RegularizationRun(*key)
@@ -237,6 +246,8 @@ def compute_regularization(l2: float = 0.0, l1: float = 0.0, dropout: float = 0.
         parts.append(f"L1 λ = {l1:g}")
     if dropout > 0:
         parts.append(f"dropout {dropout:.2f}")
+    if early_stopping:
+        parts.append(f"early stopping (patience {PATIENCE})")
     setting = ", ".join(parts) or "no regularization"
     if run.diverged:
         message = (f"Diverged after {run.epochs} epochs ({setting}): the penalty pushes the "
@@ -257,6 +268,8 @@ def compute_regularization(l2: float = 0.0, l1: float = 0.0, dropout: float = 0.
                    f"(training) and {va_acc:.0%} (validation); weight norm "
                    f"{float(np.linalg.norm(weights)):.1f}, {np.mean(np.abs(weights) < SMALL):.0%}"
                    f" of the weights near 0.")
+        if run.finished:
+            message += " Train has nothing left to do: change a control to start another run."
     result = RegularizationResult(
         l2, l1, dropout, bool(early_stopping), run.epochs, np.array(run.train_loss),
         np.array(run.val_loss), best, run.stopped_epoch, run.finished, run.diverged,
@@ -317,7 +330,7 @@ class RegularizationView:
         self.ax_c.set(xlim=(0, epochs[-1] + 5), ylim=LOSS_LIMITS, xlabel="epoch",
                       ylabel="mean cross-entropy (log scale)",
                       title="gap = validation − training loss")
-        self.ax_c.legend(loc="lower left", fontsize=7, frameon=False)
+        self.ax_c.legend(loc="lower left", fontsize=8, frameon=False)
         self.ax_c.grid(alpha=0.3)
         centres = 0.5 * (WEIGHT_BINS[1:] + WEIGHT_BINS[:-1])
         (self.hist,) = self.ax_w.semilogy(centres, np.ones_like(centres), drawstyle="steps-mid",
@@ -369,8 +382,10 @@ FIGSIZE = (10.5, 3.6)
 
 class RegularizationExplorer(Explorer):
     """An :class:`Explorer` with a Train button: each press trains :data:`TRAIN_CHUNKS` more
-    chunks of :data:`CHUNK_EPOCHS` epochs, redrawing after each; moving a control starts a new
-    run and trains its first chunk. ``cache.n_fits`` counts the chunks trained."""
+    chunks of :data:`CHUNK_EPOCHS` epochs, redrawing after each; moving a control to new
+    settings starts a new run and trains its first chunk, while moving back to settings whose
+    run is still cached shows that run where it was left. ``cache.n_fits`` counts the chunks
+    trained."""
 
     def __init__(self, controls: dict, cache: RegularizationCache) -> None:
         self.cache = cache
@@ -388,15 +403,25 @@ class RegularizationExplorer(Explorer):
         children = list(self.widget.children)
         self.widget.children = (*children[:-2], self.train_button, *children[-2:])
 
+    def _resume(self) -> None:
+        """Show the cached run of the current settings where it was left (at least a chunk)."""
+        self.epochs = max(CHUNK_EPOCHS, self.cache.epochs_of(**self.values()))
+
     def _on_change(self, change: Any) -> None:
         if not self._holding:
-            self.epochs = CHUNK_EPOCHS
+            self._resume()
             self.update()
 
     def set(self, **values: Any) -> RegularizationResult:
-        """Set controls by name; a new run starts and trains its first chunk."""
-        self.epochs = CHUNK_EPOCHS
-        return super().set(**values)
+        """Set controls by name: new settings start a new run and train its first chunk;
+        settings already trained show their run where it was left."""
+        if set(values) - set(self.controls):
+            return super().set(**values)  # raises the error naming the controls
+        with self.hold():  # one update, at the end
+            for name, value in values.items():
+                self.controls[name].value = value
+            self._resume()
+        return self.result
 
     def train(self, chunks: int = TRAIN_CHUNKS) -> RegularizationResult:
         """What the Train button does: ``chunks`` more chunks, redrawing after each."""
