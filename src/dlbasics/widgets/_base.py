@@ -28,6 +28,9 @@ LIVE_NOTE = (
     "the animation above it instead."
 )
 
+#: How many static backgrounds an explorer keeps (each is one RGBA copy of its figure).
+MAX_BACKGROUNDS = 8
+
 
 class View(Protocol):
     """What an explorer draws with: axes built once, then redrawn for each result.
@@ -94,8 +97,9 @@ class Explorer:
         self.message = widgets.HTML()
         self.result: Any = None
         self._holding = False
-        self._background: Any = None  # the figure's static part, for blitting
-        self._background_key: Any = None
+        # The figure's static part for blitting, one per static key (a learner going back to an
+        # earlier activation, say, reuses its background instead of drawing everything again).
+        self._backgrounds: dict[Any, Any] = {}
         dynamic = list(getattr(self.view, "dynamic_artists", ()))
         for artist in dynamic:
             artist.set_animated(True)  # left out of full draws; drawn on top of the background
@@ -158,15 +162,16 @@ class Explorer:
         canvas = self.figure.canvas
         key_of = getattr(self.view, "static_key", None)
         key = key_of(self.result) if key_of is not None else None
-        if self._background is None or key != self._background_key:
-            if self._background is None:
+        if key not in self._backgrounds:
+            if not self._backgrounds:
                 canvas.draw()  # the first draw runs the layout engine once …
                 self.figure.set_layout_engine("none")  # … then the layout stays put
             canvas.draw()  # everything but the dynamic artists
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            self._background_key = key
+            if len(self._backgrounds) >= MAX_BACKGROUNDS:
+                self._backgrounds.pop(next(iter(self._backgrounds)))  # the oldest goes
+            self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
         else:
-            canvas.restore_region(self._background)
+            canvas.restore_region(self._backgrounds[key])
         for artist in self._dynamic:
             self.figure.draw_artist(artist)
         return figure_png(self.figure, draw=False)

@@ -52,8 +52,8 @@ def compute_neuron(
     X, y = logic_gate(gate)
     surface = g(_GRID_POINTS @ w + b).reshape(_GRID.size, _GRID.size)
     low, high = {"step": (0.0, 1.0), "sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(
-        activation, (0.0, max(1.0, float(surface.max())))
-    )
+        activation, (0.0, float(max(1.0, np.ceil(surface.max()))))  # whole numbers: the colour
+    )  # bar is redrawn only when the ReLU's largest output passes one
     fires = (X @ w + b) >= 0
     wrong = fires != y.astype(bool)
     n_wrong = int(wrong.sum())
@@ -78,7 +78,10 @@ class NeuronView:
             np.zeros((2, 2)), origin="lower", extent=(*LIMITS, *LIMITS), cmap=SURFACE_CMAP,
             vmin=0, vmax=1, aspect="equal", alpha=0.55,  # pale, so the points stand out
         )
-        self.colorbar = fig.colorbar(self.image, ax=ax, label="neuron output $a$")
+        self.colorbar = fig.colorbar(self.image, ax=ax)
+        # Above the bar, not beside it: wider tick labels (tanh's −1.00) would push a side
+        # label off the figure, whose layout is fixed after the first draw.
+        self.colorbar.ax.set_title("output $a$", fontsize=9)
         (self.line,) = ax.plot([], [], color=PALETTE["black"], lw=2, label="decision line $z=0$")
         self.points = [
             ax.scatter([], [], s=150, color=CLASS_COLORS[k], edgecolor="black", linewidth=1.5,
@@ -89,13 +92,15 @@ class NeuronView:
                                 linewidth=2.5, zorder=4, label="wrong")
         ax.set(xlim=LIMITS, ylim=LIMITS, xlabel="$x_1$", ylabel="$x_2$")
         ax.set_title(" ", fontsize=10)
-        self.dynamic_artists = [self.image, self.line, *self.points, self.wrong, ax.title]
+        # The colour bar is redrawn with the rest (about 20 ms) rather than kept in the static
+        # background: its scale changes with the activation, and a full redraw costs ~150 ms.
+        self.dynamic_artists = [self.image, self.line, *self.points, self.wrong, ax.title,
+                                self.colorbar.ax]
         fig.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
-
-    @staticmethod
-    def static_key(r: NeuronResult) -> tuple[float, float]:
-        """The colour bar must be redrawn when the output range changes."""
-        return r.surface_range
+        # Lay the figure out once for the widest tick labels (tanh's −1.00), then keep it.
+        self.image.set_clim(-1.0, 1.0)
+        fig.canvas.draw()
+        fig.set_layout_engine("none")
 
     def update(self, r: NeuronResult) -> None:
         self.image.set_data(r.surface)
