@@ -14,7 +14,10 @@ from dlbasics.activations import ACTIVATIONS, get_activation
 from dlbasics.gradcheck import check_layer
 from dlbasics.layers import ActivationLayer, BatchNorm, Dense, Dropout, Residual
 
-TOL = 1e-6  # float64 relative error
+# float64 relative error between backprop and central differences. Smooth, well-scaled cases
+# give 1e-8 or less; saturated tanh units or batch norm over 3 examples reach about 1e-6 from
+# the finite differences alone; a wrong backward pass gives 1e-2 or more.
+TOL = 1e-5
 KINKED = ("relu", "leaky_relu", "step")  # not differentiable at 0
 values = st.floats(-3, 3, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 seeds = st.integers(0, 2**32 - 1)

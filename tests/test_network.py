@@ -16,7 +16,10 @@ from dlbasics.layers import ActivationLayer, BatchNorm, Dense, Dropout, Residual
 from dlbasics.losses import get_loss
 from dlbasics.network import LayerTrace, Network, mlp
 
-TOL = 1e-6
+# float64 relative error between backprop and central differences. Smooth, well-scaled cases
+# give 1e-8 or less; saturated tanh units or batch norm over 3 examples reach about 1e-6 from
+# the finite differences alone; a wrong backward pass gives 1e-2 or more.
+TOL = 1e-5
 seeds = st.integers(0, 2**32 - 1)
 widths = st.integers(1, 5)
 
