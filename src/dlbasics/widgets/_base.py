@@ -13,6 +13,7 @@ setting rendered as a scrubbable animation that plays with no kernel and no netw
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -30,6 +31,31 @@ LIVE_NOTE = (
 
 #: How many static backgrounds an explorer keeps (each is one RGBA copy of its figure).
 MAX_BACKGROUNDS = 8
+
+
+def blit_png(figure: Any, dynamic: Sequence[Any], backgrounds: OrderedDict[Any, Any], key: Any,
+             kept: int = MAX_BACKGROUNDS) -> bytes:
+    """PNG of ``figure`` drawn by blitting: the ``dynamic`` artists (set animated, so full draws
+    leave them out) drawn on a saved background of everything else.
+
+    ``backgrounds`` maps a static key to its saved background, the most recently used last; a
+    key seen before needs no full draw, and beyond ``kept`` keys the least recently used goes.
+    """
+    canvas = figure.canvas
+    if key in backgrounds:
+        backgrounds.move_to_end(key)
+        canvas.restore_region(backgrounds[key])
+    else:
+        if not backgrounds:
+            canvas.draw()  # the first draw runs the layout engine once …
+            figure.set_layout_engine("none")  # … then the layout stays put
+        canvas.draw()  # everything but the dynamic artists
+        backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
+        if len(backgrounds) > kept:
+            backgrounds.popitem(last=False)
+    for artist in dynamic:
+        figure.draw_artist(artist)
+    return figure_png(figure, draw=False)
 
 
 class View(Protocol):
@@ -99,7 +125,7 @@ class Explorer:
         self._holding = False
         # The figure's static part for blitting, one per static key (a learner going back to an
         # earlier activation, say, reuses its background instead of drawing everything again).
-        self._backgrounds: dict[Any, Any] = {}
+        self._backgrounds: OrderedDict[Any, Any] = OrderedDict()
         dynamic = list(getattr(self.view, "dynamic_artists", ()))
         for artist in dynamic:
             artist.set_animated(True)  # left out of full draws; drawn on top of the background
@@ -159,22 +185,9 @@ class Explorer:
         """PNG of the figure; with dynamic artists, only they are drawn on the saved background."""
         if not self._dynamic:
             return figure_png(self.figure)
-        canvas = self.figure.canvas
         key_of = getattr(self.view, "static_key", None)
         key = key_of(self.result) if key_of is not None else None
-        if key not in self._backgrounds:
-            if not self._backgrounds:
-                canvas.draw()  # the first draw runs the layout engine once …
-                self.figure.set_layout_engine("none")  # … then the layout stays put
-            canvas.draw()  # everything but the dynamic artists
-            if len(self._backgrounds) >= MAX_BACKGROUNDS:
-                self._backgrounds.pop(next(iter(self._backgrounds)))  # the oldest goes
-            self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            canvas.restore_region(self._backgrounds[key])
-        for artist in self._dynamic:
-            self.figure.draw_artist(artist)
-        return figure_png(self.figure, draw=False)
+        return blit_png(self.figure, self._dynamic, self._backgrounds, key)
 
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

@@ -30,8 +30,8 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import HTML
 
-from ..plotting import PALETTE, figure_png, new_figure, scrubbable_html
-from ._base import LIVE_NOTE
+from ..plotting import PALETTE, new_figure, scrubbable_html
+from ._base import LIVE_NOTE, blit_png
 from .playground_core import (
     ACTIVATIONS,
     BATCH_SIZES,
@@ -533,22 +533,8 @@ class Playground:
         """Blit: the dynamic artists drawn on a saved background of everything else. The
         backgrounds are kept by their ``static_key`` (axis limits), so going back to limits
         seen before (a reset to step 0) needs no full redraw."""
-        canvas = self.figure.canvas
-        key = self.view.static_key(f)
-        if key in self._backgrounds:
-            self._backgrounds.move_to_end(key)
-            canvas.restore_region(self._backgrounds[key])
-        else:
-            if not self._backgrounds:
-                canvas.draw()  # the first draw runs the layout engine once …
-                self.figure.set_layout_engine("none")  # … then the layout stays put
-            canvas.draw()  # everything but the dynamic artists
-            self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
-            if len(self._backgrounds) > BACKGROUNDS_KEPT:
-                self._backgrounds.popitem(last=False)
-        for artist in self.view.dynamic_artists:
-            self.figure.draw_artist(artist)
-        return figure_png(self.figure, draw=False)
+        return blit_png(self.figure, self.view.dynamic_artists, self._backgrounds,
+                        self.view.static_key(f), BACKGROUNDS_KEPT)
 
     # -- display ------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ..layers import Dense
 from ..network import mlp
 from ..optim import get_optimizer
 from ..regularization import L1, L2
+from ..training import _softmax_ce_logits
 
 Array = np.ndarray
 
@@ -534,16 +535,7 @@ def _ce_and_grad(z: Array, labels: Array) -> tuple[float, Array]:
     """Mean softmax cross-entropy of a batch and its gradient with respect to the logits."""
     if not np.isfinite(z).all():
         return math.inf, z
-    n = len(z)
-    e = z - z.max(axis=1, keepdims=True)
-    rows = np.arange(n)
-    true = e[rows, labels]
-    np.exp(e, out=e)
-    s = e.sum(axis=1, keepdims=True)
-    cost = float(np.log(s).sum() - true.sum()) / n
-    e /= s * n
-    e[rows, labels] -= 1.0 / n
-    return cost, e
+    return _softmax_ce_logits(z, labels)
 
 
 def divergence_message(config: dict[str, Any], at: int, cost: float) -> str:
