@@ -121,7 +121,31 @@ def test_load_digits_offline():
     X, y = ds.load_digits()
     assert X.shape == (1797, 64) and X.dtype == np.float64
     assert X.min() == 0 and X.max() == 16
-    assert y.shape == (1797,) and set(np.unique(y)) == set(range(10))
+    assert y.shape == (1797,) and y.dtype == np.int64 and set(np.unique(y)) == set(range(10))
+
+
+def test_shipped_digits_equal_scikit_learns():
+    """The shipped copy is scikit-learn's, value for value, so no chapter's output changes."""
+    from sklearn.datasets import load_digits as sklearn_digits  # a development dependency
+
+    X, y = ds.load_digits()
+    reference = sklearn_digits()
+    assert np.array_equal(X, reference.data) and np.array_equal(y, reference.target)
+
+
+def test_damaged_digits_file_is_refused(tmp_path, monkeypatch):
+    good = ds._DIGITS_FILE.read_bytes()
+    assert hashlib.sha256(good).hexdigest() == ds.DIGITS_SHA256
+    damaged = tmp_path / "digits.npz"
+    damaged.write_bytes(good[:1000] + bytes([good[1000] ^ 1]) + good[1001:])  # one bit flipped
+    monkeypatch.setattr(ds, "_DIGITS_FILE", damaged)
+    with pytest.raises(ValueError, match=r"digits\.npz is damaged \(its SHA-256 is [0-9a-f]{64}"):
+        ds.load_digits()
+    with pytest.raises(ValueError, match=r"git checkout -- src/dlbasics/data/digits\.npz"):
+        ds.load_digits()
+    monkeypatch.setattr(ds, "_DIGITS_FILE", tmp_path / "gone.npz")
+    with pytest.raises(FileNotFoundError, match=r"gone\.npz is missing .*reinstall the package"):
+        ds.load_digits()
 
 
 # --- MNIST from IDX files written by the tests ---------------------------------------------------

@@ -53,3 +53,18 @@ def test_binder_python_is_pinned():
 def test_version_is_exposed():
     assert re.fullmatch(r"\d+\.\d+\.\d+", dlbasics.__version__)
     assert (ROOT / "src" / "dlbasics" / "py.typed").is_file()
+
+
+def test_digits_are_package_data():
+    """A non-editable install (pip install .) must carry the digits that load_digits reads."""
+    from fnmatch import fnmatch
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["dlbasics"]
+    for name in ("data/digits.npz", "data/README.md"):
+        assert (ROOT / "src" / "dlbasics" / name).is_file(), name
+        assert any(fnmatch(name, pattern) for pattern in package_data), (
+            f"{name} is missing from [tool.setuptools.package-data] in pyproject.toml"
+        )
+

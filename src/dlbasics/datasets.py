@@ -8,7 +8,7 @@ for classification or floats ``(n, 1)`` for regression. Random data sets take an
 - chapter 1: :func:`logic_gate` (AND/OR are linearly separable, XOR is not), :func:`xor`;
 - chapters 3 and 5: :func:`noisy_line` (the line fit and its cost surface);
 - chapters 7 and 8: :func:`moons`, :func:`circles`, :func:`spirals`, :func:`blobs`,
-  :func:`load_digits` (8×8 digits, bundled with scikit-learn, works offline) and
+  :func:`load_digits` (8×8 digits, shipped with the package, works offline) and
   :func:`load_mnist` (28×28 digits, downloaded only when asked), then
   :func:`train_val_test_split`, :class:`Standardizer` and :func:`one_hot`.
 """
@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import struct
 from collections.abc import Mapping
+from importlib import resources
 from numbers import Real
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -223,16 +225,43 @@ def blobs(
 # --- real data -----------------------------------------------------------------------------------
 
 
+_DIGITS_FILE: Any = resources.files(__package__) / "data" / "digits.npz"
+"""The shipped digits (see ``data/README.md`` beside it: provenance, licence, how it was made)."""
+
+DIGITS_SHA256 = "62dc8a24a0a5aeec79b8240ee397c1e8bf0cdcea999fd3d12fbecbb00c9076a4"
+"""SHA-256 of ``data/digits.npz``, checked before the file is read."""
+
+
 def load_digits() -> tuple[Array, Array]:
-    """The 1,797 8×8 handwritten digits bundled with scikit-learn (offline; chapters 1, 8).
+    """The 1,797 8×8 handwritten digits shipped with the package (offline; chapters 1, 4, 8).
+
+    They are the UCI *Optical Recognition of Handwritten Digits* test set (E. Alpaydin and
+    C. Kaynak, 1998; CC BY 4.0), the same copy that scikit-learn's ``load_digits`` returns.
 
     Returns ``X`` ``(1797, 64)``, float64 grey levels 0..16 (row-major pixels), and ``y``
-    ``(1797,)``, the digits 0..9.
+    ``(1797,)``, the digits 0..9 as int64.
     """
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    data = sklearn_digits()
-    return data.data.astype(np.float64), data.target.astype(np.int64)
+    file = _DIGITS_FILE
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"load_digits: the digits file {file} is missing from the dlbasics package. Restore "
+            "it: in a git clone of the course, git checkout -- src/dlbasics/data/digits.npz; "
+            "otherwise reinstall the package (pip install --force-reinstall --no-deps followed "
+            "by the course folder or address you installed it from)."
+        ) from None
+    digest = _sha256(raw)
+    if digest != DIGITS_SHA256:
+        raise ValueError(
+            f"load_digits: the digits file {file} is damaged (its SHA-256 is {digest}, "
+            f"expected {DIGITS_SHA256}), so its numbers cannot be trusted. Restore it: in a git "
+            "clone of the course, git checkout -- src/dlbasics/data/digits.npz; otherwise "
+            "reinstall the package (pip install --force-reinstall --no-deps followed by the "
+            "course folder or address you installed it from)."
+        )
+    with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
+        return archive["data"].astype(np.float64), archive["target"].astype(np.int64)
 
 
 MNIST_FILES = (
