@@ -68,3 +68,13 @@ def test_digits_are_package_data():
             f"{name} is missing from [tool.setuptools.package-data] in pyproject.toml"
         )
 
+
+
+def test_learner_set_leaves_out_scikit_learn():
+    """scikit-learn (with scipy, about 190 MB) is only for the benchmark and a test."""
+    learner = requirement_lines("requirements.txt")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in [*learner, *project["dependencies"]]:
+        assert not dep.startswith(("scikit-learn", "sklearn", "scipy")), dep
+    development = requirement_lines("requirements-dev.txt")
+    assert any(line.startswith("scikit-learn") for line in development)
