@@ -297,6 +297,76 @@ def test_refuses_non_positive_learning_rate(cls, lr):
         cls(make_params(), lr=lr)
 
 
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
+@pytest.mark.parametrize("cls", [SGD, RMSProp, Adam])
+def test_learning_rate_set_after_construction_is_checked_too(cls, lr):
+    # a negative lr set between steps would make the optimizer climb the cost
+    opt = cls(make_params(), lr=0.01)
+    with pytest.raises(ValueError, match=rf"^{cls.__name__} learning rate lr must be positive"):
+        opt.lr = lr
+    with pytest.raises(TypeError, match=r"learning rate lr must be a positive number"):
+        opt.lr = "0.1"
+    assert opt.lr == 0.01  # a refused value leaves the old one in place
+    opt.lr = 0.5  # a schedule may change it between steps
+    assert opt.lr == 0.5 and isinstance(opt.lr, float)
+
+
+def test_a_learning_rate_changed_between_steps_is_used():
+    w = Parameter("w", np.array([1.0]))
+    opt = SGD([w], lr=0.1)
+    w.grad[...] = 1.0
+    opt.step()
+    opt.lr = 0.01
+    opt.step()
+    np.testing.assert_allclose(w.value, [1.0 - 0.1 - 0.01])
+
+
+@pytest.mark.parametrize(
+    ("cls", "setting", "value", "match"),
+    [
+        (SGD, "momentum", 1.0, r"SGD momentum must be in \[0.0, 1.0\), got 1.0"),
+        (SGD, "momentum", float("nan"), r"SGD momentum must be in \[0.0, 1.0\)"),
+        (SGD, "weight_decay", -0.1, r"SGD weight_decay must be in \[0.0, inf\)"),
+        (SGD, "nesterov", True, r"SGD: nesterov=True needs a momentum > 0"),
+        (RMSProp, "alpha", 1.5, r"RMSProp alpha must be in \[0.0, 1.0\)"),
+        (RMSProp, "eps", -1e-8, r"RMSProp eps must be in \[0.0, inf\)"),
+        (RMSProp, "momentum", -0.5, r"RMSProp momentum must be in"),
+        (RMSProp, "weight_decay", float("inf"), r"RMSProp weight_decay must be in"),
+        (Adam, "betas", (1.0, 0.999), r"Adam beta1 \(betas\[0\]\) must be in \[0.0, 1.0\)"),
+        (Adam, "betas", (0.9, float("nan")), r"Adam beta2 \(betas\[1\]\) must be in"),
+        (Adam, "betas", 0.9, r"Adam betas must be a pair \(beta1, beta2\), got 0.9"),
+        (Adam, "eps", float("nan"), r"Adam eps must be in \[0.0, inf\)"),
+        (Adam, "weight_decay", -1, r"Adam weight_decay must be in"),
+    ],
+)
+def test_other_settings_set_after_construction_are_checked_too(cls, setting, value, match):
+    opt = cls(make_params(), lr=0.01)
+    before = getattr(opt, setting)
+    with pytest.raises(ValueError, match=match):
+        setattr(opt, setting, value)
+    assert getattr(opt, setting) == before
+
+
+def test_momentum_switched_on_later_starts_from_an_empty_buffer():
+    late, early = make_params(), make_params()
+    opt_late, opt_early = SGD(late, lr=0.05), SGD(early, lr=0.05, momentum=0.9, nesterov=True)
+    opt_late.momentum = 0.9
+    opt_late.nesterov = True
+    for opt, params in ((opt_late, late), (opt_early, early)):
+        for t in range(3):
+            for p, g in zip(params, grad_at([p.value for p in params], t), strict=True):
+                p.grad[...] = g
+            opt.step()
+    for a, b in zip(late, early, strict=True):
+        np.testing.assert_array_equal(a.value, b.value)
+    with pytest.raises(ValueError, match=r"nesterov=True needs a momentum > 0.*nesterov=False"):
+        opt_late.momentum = 0.0
+    rms = RMSProp(make_params())
+    rms.momentum = 0.5
+    assert all("momentum_buffer" in rms.state[p] for p in rms.params)
+    rms.step()
+
+
 @pytest.mark.parametrize(
     ("betas", "match"),
     [((1.0, 0.999), r"beta1 \(betas\[0\]\) must be in \[0.0, 1.0\)"),
