@@ -144,3 +144,12 @@ def test_bad_parameters_are_refused():
         he_normal(0, 3, rng=0)
     with pytest.raises(TypeError, match="fan_out must be a positive whole number"):
         xavier_uniform(3, 2.5, rng=0)
+
+
+@pytest.mark.parametrize("name", INITIALIZERS)
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, bool, np.complex128])
+def test_non_floating_dtypes_are_refused(name, dtype):
+    # in an integer dtype a draw such as 0.3 would be truncated to 0
+    with pytest.raises(TypeError, match=rf"{name}: dtype must be a floating dtype such as "
+                                        r"np\.float64.*got (int|bool|complex)"):
+        get_initializer(name)(3, 5, rng=0, dtype=dtype)

@@ -196,6 +196,20 @@ def test_dtype_follows_the_data(dtype):
             assert p.value.dtype == p.grad.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [int, np.int32, np.uint8, bool, "i8"])
+@pytest.mark.parametrize(
+    "build", [lambda dt: Dense(3, 2, rng=0, dtype=dt), lambda dt: BatchNorm(3, dtype=dt)]
+)
+def test_integer_dtypes_are_refused(build, dtype):
+    # Dense(dtype=int) used to truncate its He-normal weights to whole numbers, mostly 0
+    with pytest.raises(TypeError, match=r"layer '(dense|batch_norm)': dtype must be a floating "
+                                        r"dtype such as np\.float64 \(or np\.float32\), got "
+                                        r"(u?int\d+|bool); .*truncated to whole numbers"):
+        build(dtype)
+    with pytest.raises(TypeError, match=r"'real' is not a numpy dtype"):
+        build("real")
+
+
 def test_float32_data_through_a_float64_dense_layer():
     layer = Dense(3, 2, rng=0)
     X = np.ones((4, 3), dtype=np.float32)

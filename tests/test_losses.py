@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -74,11 +76,24 @@ def example(name, dtype=np.float64, n=4, k=3, seed=0):
     return pred.astype(dtype), target
 
 
+@contextlib.contextmanager
+def row_sums_unchecked():
+    """Let probability rows leave the simplex while central differences run.
+
+    Moving one probability by ±h makes its row sum 1 ± h, which the losses refuse. The gradient
+    formulas (``-y/p``, ``-p/q``) treat every entry as an independent number, so that is where
+    they are checked, entry by entry, with the row-sum check switched off.
+    """
+    with mock.patch.object(L, "_check_sums_to_one", lambda *args, **kwargs: None):
+        yield
+
+
 def numeric_grad(fn, pred, target):
     """Central differences of Σ loss; subtracting the losses at ``pred`` first removes most
     of the rounding noise (only the perturbed example's loss changes)."""
     base = fn(pred, target)
-    return numerical_gradient(lambda p: np.sum(fn(p, target) - base), pred)
+    with row_sums_unchecked():
+        return numerical_gradient(lambda p: np.sum(fn(p, target) - base), pred)
 
 
 # --- gradient checks -----------------------------------------------------------------------------
@@ -103,7 +118,8 @@ def test_cost_gradient_is_loss_gradient_over_n(name, data):
     pred, target, params = data.draw(problems(name))
     loss = get_loss(name, **params)
     c0 = loss.cost(pred, target)
-    numeric = numerical_gradient(lambda p: loss.cost(p, target) - c0, pred)
+    with row_sums_unchecked():
+        numeric = numerical_gradient(lambda p: loss.cost(p, target) - c0, pred)
     assert relative_error(loss.cost_grad(pred, target), numeric) < 1e-6
     assert np.allclose(loss.cost_grad(pred, target) * pred.shape[0], loss.grad(pred, target))
 
@@ -364,6 +380,61 @@ def test_other_bad_targets_are_refused():
 def test_probabilities_outside_zero_one_suggest_the_logits_version(fn):
     with pytest.raises(ValueError, match=r"probabilities\) must lie in \[0, 1\].*with_logits"):
         fn(np.array([[2.5, -1.0]]), np.array([[1, 0]]))
+
+
+@pytest.mark.parametrize("fn", [L.categorical_cross_entropy, L.categorical_cross_entropy_grad])
+def test_probability_rows_must_sum_to_one(fn):
+    # one sigmoid per class: every entry in [0, 1], but the rows are not distributions
+    p = sigmoid(np.array([[2.0, -1.0, 0.5], [0.0, 0.0, 0.0]]))
+    with pytest.raises(
+        ValueError,
+        match=rf"{fn.__name__}: y_pred \(probabilities\) must sum to 1 in every row \(a "
+        r"probability distribution over 3 classes\), but row 0 sums to 1\.7\d+ \(2 rows are "
+        r"off\); apply softmax .* categorical_cross_entropy_with_logits",
+    ):
+        fn(p, [0, 2])
+    with pytest.raises(ValueError, match=r"but row 1 sums to 1\.000000001;"):
+        fn(np.array([[0.25, 0.75], [0.5, 0.5 + 1e-9]]), [0, 1])  # beyond rounding in float64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [2, 10, 1000])
+def test_softmax_rows_pass_the_row_sum_check(dtype, k):
+    # the tolerance (4 k eps of the dtype) covers rounding, computed in float32 or cast to it
+    z = np.random.default_rng(k).normal(scale=5.0, size=(200, k))
+    labels = np.arange(200) % k
+    for p in (softmax(z.astype(dtype)), softmax(z).astype(dtype)):
+        assert np.all(np.isfinite(L.categorical_cross_entropy(p, labels)))
+        assert L.categorical_cross_entropy_grad(p, labels).shape == p.shape
+        assert np.all(np.isfinite(L.kl_divergence(p, p[::-1])))
+    typed = [[0.7, 0.2, 0.1], [0.1] * 10, [1 / 3] * 3]  # decimals: 0.7 + 0.2 + 0.1 != 1.0 in floats
+    for row in typed:
+        L.categorical_cross_entropy([row], [0]), L.kl_divergence(row, row)
+
+
+@pytest.mark.parametrize("fn", [L.kl_divergence, L.kl_divergence_grad])
+@pytest.mark.parametrize("which", ["p", "q"])
+def test_kl_refuses_what_is_not_a_distribution(fn, which):
+    good = np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])
+    unnormalized = np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.1]])
+    negative = np.array([[0.2, 0.3, 0.5], [0.6, 0.6, -0.2]])  # sums to 1
+    args = {"p": good, "q": good}
+    with pytest.raises(
+        ValueError,
+        match=rf"{fn.__name__}: {which} \(probabilities\) must sum to 1 in every row \(a "
+        r"probability distribution over 3 outcomes\), but row 1 sums to 0\.9\d*; divide each "
+        r"row by its sum, or apply softmax",
+    ):
+        fn(**{**args, which: unnormalized})
+    with pytest.raises(ValueError, match=rf"{which} \(probabilities\) must lie in \[0, 1\], got "
+                                         r"values from -0\.2"):
+        fn(**{**args, which: negative})
+    with pytest.raises(ValueError, match=rf"{which} \(probabilities\) must sum to 1 \(a .*, "
+                                         r"but it sums to 1\.5;"):
+        fn(**{"p": good[0], "q": good[0], which: np.array([0.5, 0.5, 0.5])})
+    loss = get_loss("kl_divergence")  # (prediction q, target p)
+    with pytest.raises(ValueError, match=rf"kl_divergence: {which} \(probabilities\) must sum"):
+        loss(*({"q": good, "p": good, which: unnormalized}[k] for k in ("q", "p")))
 
 
 @pytest.mark.parametrize("name", LOSSES)

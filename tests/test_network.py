@@ -315,6 +315,9 @@ def test_mlp_refuses_bad_arguments():
         mlp([3, 2], activation="relu6", rng=0)
     with pytest.raises(ValueError, match="unknown activation 'softmx'"):
         mlp([3, 2], output_activation="softmx", rng=0)
+    with pytest.raises(TypeError, match=r"mlp: dtype must be a floating dtype such as "
+                                        r"np\.float64 \(or np\.float32\), got int64"):
+        mlp([3, 2], rng=0, dtype=np.int64)  # the weights would be truncated, mostly to 0
 
 
 def test_layer_names_are_numbered_and_must_be_unique():

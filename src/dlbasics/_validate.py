@@ -54,6 +54,28 @@ def check_finite(arr: np.ndarray, name: str, *, where: str = "") -> None:
         )
 
 
+def float_dtype(dtype: Any, where: str) -> np.dtype:
+    """Return ``dtype`` as a numpy dtype, refusing anything but floating point.
+
+    Weights must hold fractions: in an integer dtype a He or Xavier draw such as 0.3 is truncated
+    to 0, and the optimizer's small steps could not change it.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(
+            f"{where}: dtype {dtype!r} is not a numpy dtype; "
+            "use a floating dtype such as np.float64"
+        ) from exc
+    if not np.issubdtype(dt, np.floating):
+        raise TypeError(
+            f"{where}: dtype must be a floating dtype such as np.float64 (or np.float32), got "
+            f"{dt.name}; in {dt.name} the initial weights would be truncated to whole numbers "
+            "(mostly 0) and gradient steps could not change them"
+        )
+    return dt
+
+
 def check_positive(value: Any, name: str, *, integer: bool = False) -> None:
     """Refuse a non-positive (or, with ``integer=True``, non-integer) hyper-parameter."""
     if integer:

@@ -26,15 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_positive, unknown_name_error
+from ._validate import check_positive, float_dtype, unknown_name_error
 
 Array = np.ndarray
 Initializer = Callable[..., Array]
 
 
-def _check(fan_in: int, fan_out: int) -> None:
+def _check(fan_in: int, fan_out: int, dtype: Any, where: str) -> None:
     check_positive(fan_in, "fan_in", integer=True)
     check_positive(fan_out, "fan_out", integer=True)
+    float_dtype(dtype, where)
 
 
 def zeros(
@@ -43,7 +44,7 @@ def zeros(
     """All-zero weights (chapter 4): every unit of the layer computes the same thing and gets the
     same gradient, so they stay identical forever (the *symmetry* problem). ``rng`` is ignored.
     """
-    _check(fan_in, fan_out)
+    _check(fan_in, fan_out, dtype, "zeros")
     return np.zeros((fan_in, fan_out), dtype=dtype)
 
 
@@ -55,7 +56,7 @@ def normal(
     The classic "small random numbers" (chapter 6): fine for one or two layers, but the signal
     shrinks by a factor of about :math:`\mathrm{std}\sqrt{n_{in}}` per layer.
     """
-    _check(fan_in, fan_out)
+    _check(fan_in, fan_out, dtype, "normal")
     check_positive(std, "std")
     rng = np.random.default_rng(rng)
     return (std * rng.standard_normal((fan_in, fan_out))).astype(dtype)
@@ -68,13 +69,14 @@ def xavier_normal(fan_in: int, fan_out: int, *, rng: Any, dtype: Any = np.float6
     Keeps the variance of activations (forward) and gradients (backward) about constant for
     tanh and sigmoid layers (chapter 6).
     """
+    _check(fan_in, fan_out, dtype, "xavier_normal")
     return normal(fan_in, fan_out, rng=rng, dtype=dtype, std=np.sqrt(2.0 / (fan_in + fan_out)))
 
 
 def xavier_uniform(fan_in: int, fan_out: int, *, rng: Any, dtype: Any = np.float64) -> Array:
     r"""Xavier/Glorot uniform: :math:`w \sim U(-L, L)`, :math:`L = \sqrt{6/(n_{in}+n_{out})}`
     (the same variance as :func:`xavier_normal`; chapter 6)."""
-    _check(fan_in, fan_out)
+    _check(fan_in, fan_out, dtype, "xavier_uniform")
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     rng = np.random.default_rng(rng)
     return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(dtype)
@@ -86,13 +88,13 @@ def he_normal(fan_in: int, fan_out: int, *, rng: Any, dtype: Any = np.float64) -
     ReLU zeroes about half its inputs, halving the variance; the factor 2 makes up for it
     (chapter 6). The default for ReLU networks.
     """
-    _check(fan_in, fan_out)
+    _check(fan_in, fan_out, dtype, "he_normal")
     return normal(fan_in, fan_out, rng=rng, dtype=dtype, std=np.sqrt(2.0 / fan_in))
 
 
 def he_uniform(fan_in: int, fan_out: int, *, rng: Any, dtype: Any = np.float64) -> Array:
     r"""He/Kaiming uniform: :math:`w \sim U(-L, L)`, :math:`L = \sqrt{6/n_{in}}` (chapter 6)."""
-    _check(fan_in, fan_out)
+    _check(fan_in, fan_out, dtype, "he_uniform")
     limit = np.sqrt(6.0 / fan_in)
     rng = np.random.default_rng(rng)
     return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(dtype)

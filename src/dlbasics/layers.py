@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_in_range, check_positive
+from ._validate import check_in_range, check_positive, float_dtype
 from .activations import Activation, get_activation
 from .init import get_initializer
 from .parameter import Parameter
@@ -118,7 +118,8 @@ class Dense(Layer):
         Names the layer and its parameters ``"<name>.W"`` (L1/L2 penalties apply) and
         ``"<name>.b"`` (not penalized).
     dtype : numpy dtype, default float64
-        The dtype of ``W`` and ``b``; feed data of the same dtype.
+        The dtype of ``W`` and ``b``, a floating one (integers are refused); feed data of the
+        same dtype.
     """
 
     kind = "dense"
@@ -137,6 +138,7 @@ class Dense(Layer):
         check_positive(n_in, "n_in", integer=True)
         check_positive(n_out, "n_out", integer=True)
         self.n_in, self.n_out = int(n_in), int(n_out)
+        dtype = float_dtype(dtype, f"layer {self.name!r}")
         initializer = get_initializer(init)
         W = initializer(self.n_in, self.n_out, rng=np.random.default_rng(rng), dtype=dtype)
         self.W = self._add_param("W", W, regularize=True)
@@ -304,6 +306,7 @@ class BatchNorm(Layer):
         check_positive(n_features, "n_features", integer=True)
         check_in_range(momentum, "momentum", 0.0, 1.0)
         check_positive(eps, "eps")
+        dtype = float_dtype(dtype, f"layer {self.name!r}")
         self.n_in = self.n_out = int(n_features)
         self.momentum, self.eps = float(momentum), float(eps)
         self.gamma = self._add_param("gamma", np.ones(self.n_in, dtype=dtype), regularize=False)

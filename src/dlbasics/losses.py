@@ -78,6 +78,37 @@ def _check_unit_interval(a: Array, name: str, where: str, hint: str = "") -> Non
         )
 
 
+def _check_sums_to_one(
+    a: Array, name: str, where: str, hint: str = "", over: str = "classes"
+) -> None:
+    """Refuse probability rows (along the last axis) whose sum is not 1 up to rounding.
+
+    Summing ``k`` probabilities that are each correct to rounding (a softmax output, numbers
+    typed as decimals) gives 1 within about ``k`` units of the dtype's machine epsilon; the
+    tolerance is four times that (``4 k eps``: about ``1e-14`` for 10 classes in float64,
+    ``5e-6`` in float32), far below any real mistake, such as a sigmoid per class.
+    """
+    if a.size == 0:
+        return
+    k = a.shape[-1]
+    sums = a.sum(axis=-1, dtype=np.float64)
+    bad = np.abs(sums - 1.0) > 4 * k * np.finfo(a.dtype).eps
+    if not np.any(bad):
+        return
+    if a.ndim == 1:
+        rule, which = "sum to 1", f"it sums to {float(sums)!r}"
+    else:
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        row = str(index[0]) if a.ndim == 2 else f"[{', '.join(map(str, index))}, :]"
+        n_bad = int(np.count_nonzero(bad))
+        others = f" ({n_bad} rows are off)" if n_bad > 1 else ""
+        rule, which = "sum to 1 in every row", f"row {row} sums to {float(sums[index])!r}{others}"
+    raise ValueError(
+        f"{where}: {name} must {rule} (a probability distribution over {k} {over}), "
+        f"but {which}{hint}"
+    )
+
+
 def _clip(p: Array, high: bool = True) -> Array:
     """Clip probabilities to ``[eps, 1 − eps]`` (eps of the dtype) so ``log`` never sees 0."""
     eps = np.finfo(p.dtype).eps
@@ -195,23 +226,39 @@ def binary_cross_entropy_with_logits_grad(z: Array, y: Array) -> Array:
 # --- multi-class classification ------------------------------------------------------------------
 
 
+_ROWS_HINT = (
+    "; apply softmax to raw scores (logits) first, or use "
+    "categorical_cross_entropy_with_logits on the logits"
+)
+
+
+def _probability_rows(p: Array, y: Array, where: str) -> tuple[Array, Array]:
+    p, t = _class_pair(p, y, where)
+    _check_unit_interval(p, "y_pred (probabilities)", where, _PROBS_HINT)
+    _check_sums_to_one(p, "y_pred (probabilities)", where, _ROWS_HINT)
+    return p, t
+
+
 def categorical_cross_entropy(p: Array, y: Array) -> Array:
     r"""Categorical cross-entropy from probability rows ``p`` (e.g. a softmax output):
 
     .. math:: L = -\sum_k y_k \log p_k = -\log p_{\text{true class}},
 
-    with ``y`` as class labels ``(n,)`` or one-hot (or probability) rows ``(n, k)``. ``p`` is
-    clipped below at machine epsilon, so :math:`p = 0` gives a finite loss.
+    with ``y`` as class labels ``(n,)`` or one-hot (or probability) rows ``(n, k)``. Each row of
+    ``p`` must sum to 1 (up to rounding): a row that does not, such as one sigmoid per class,
+    is refused. ``p`` is clipped below at machine epsilon, so :math:`p = 0` gives a finite loss.
     """
-    p, t = _class_pair(p, y, "categorical_cross_entropy")
-    _check_unit_interval(p, "y_pred (probabilities)", "categorical_cross_entropy", _PROBS_HINT)
+    p, t = _probability_rows(p, y, "categorical_cross_entropy")
     return -np.sum(t * np.log(_clip(p, high=False)), axis=1)
 
 
 def categorical_cross_entropy_grad(p: Array, y: Array) -> Array:
-    r""":math:`\partial L / \partial p_k = -y_k / p_k` (zero for the other classes)."""
-    p, t = _class_pair(p, y, "categorical_cross_entropy_grad")
-    _check_unit_interval(p, "y_pred (probabilities)", "categorical_cross_entropy", _PROBS_HINT)
+    r""":math:`\partial L / \partial p_k = -y_k / p_k` (zero for the other classes).
+
+    The formula treats the :math:`p_k` as independent numbers; through a softmax
+    (:func:`~dlbasics.activations.softmax_backward`) it becomes :math:`p - y`.
+    """
+    p, t = _probability_rows(p, y, "categorical_cross_entropy_grad")
     return -t / _clip(p, high=False)
 
 
@@ -244,7 +291,9 @@ def kl_divergence(p: Array, q: Array) -> Array:
     .. math:: D_{KL}(p \,\|\, q) = \sum_k p_k \log \frac{p_k}{q_k}
               = H(p, q) - H(p) \ \ge 0,
 
-    with :math:`0 \log 0 = 0`; ``q`` is clipped below at machine epsilon. Since the entropy
+    with :math:`0 \log 0 = 0`. Both ``p`` and ``q`` must be distributions along the last
+    axis (entries in [0, 1], summing to 1 up to rounding); ``q`` is clipped below at machine
+    epsilon. Since the entropy
     :math:`H(p)` does not depend on the model, minimizing KL and cross-entropy
     :math:`H(p, q)` give the same gradient. Returns one value per row (shape ``p.shape[:-1]``).
     """
@@ -266,9 +315,13 @@ def _kl_pair(p: Any, q: Any, where: str) -> tuple[Array, Array]:
         raise ValueError(
             f"{where}: p has shape {p.shape} and q has shape {q.shape}; they must match"
         )
-    _check_unit_interval(p, "p (probabilities)", where)
-    _check_unit_interval(q, "q (probabilities)", where)
+    for a, name in ((p, "p"), (q, "q")):
+        _check_unit_interval(a, f"{name} (probabilities)", where)
+        _check_sums_to_one(a, f"{name} (probabilities)", where, _KL_HINT, over="outcomes")
     return p.astype(q.dtype, copy=False), q
+
+
+_KL_HINT = "; divide each row by its sum, or apply softmax to raw scores"
 
 
 # --- cost and the registry -----------------------------------------------------------------------

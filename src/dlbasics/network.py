@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_finite, check_in_range, check_positive
+from ._validate import as_float_array, check_finite, check_in_range, check_positive, float_dtype
 from .activations import get_activation
 from .layers import ActivationLayer, BatchNorm, Dense, Dropout, Layer, iter_layers
 from .parameter import Parameter
@@ -283,6 +283,7 @@ def mlp(
     batch_norm : bool, default False
         Put a :class:`~dlbasics.layers.BatchNorm` after each hidden ``Dense``.
     dtype : numpy dtype, default float64
+        A floating dtype (``np.float32`` halves the memory); integers are refused.
 
     Examples
     --------
@@ -296,6 +297,7 @@ def mlp(
     for s in sizes:
         check_positive(s, "every layer size in sizes", integer=True)
     check_in_range(dropout, "dropout rate", 0.0, 1.0)
+    dtype = float_dtype(dtype, "mlp")
     act = get_activation(activation)
     if output_activation is not None:
         get_activation(output_activation)

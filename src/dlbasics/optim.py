@@ -17,7 +17,7 @@ They work on any parameters, not only a network's: chapter 5 moves a single
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,75 @@ def _check_nonnegative(value: float, name: str) -> None:
     check_in_range(value, name, 0.0, float("inf"))
 
 
+def _setting(name: str, check: Callable[[Any, str, Any], Any], label: str = "") -> property:
+    """An optimizer setting checked whenever it is set: at construction and after.
+
+    ``opt.lr = -0.1`` between two steps would make the optimizer climb the cost; it is refused
+    with the same message as ``SGD(params, lr=-0.1)``. ``check(optimizer, label, value)``
+    raises for a bad value and returns the value to store; ``label`` names the setting in
+    messages (``"SGD momentum"``, the class name first).
+    """
+    attr = f"_{name}"
+
+    def get(self: Any) -> Any:
+        return getattr(self, attr)
+
+    def set_(self: Any, value: Any) -> None:
+        setattr(self, attr, check(self, f"{type(self).__name__} {label or name}", value))
+
+    return property(get, set_)
+
+
+def _positive(obj: Any, label: str, value: Any) -> float:
+    check_positive(value, label)
+    return float(value)
+
+
+def _nonnegative(obj: Any, label: str, value: Any) -> float:
+    _check_nonnegative(value, label)
+    return float(value)
+
+
+def _fraction(obj: Any, label: str, value: Any) -> float:
+    check_in_range(value, label, 0.0, 1.0)
+    return float(value)
+
+
+def _momentum(obj: Any, label: str, value: Any) -> float:
+    """A momentum in [0, 1); a buffer per parameter is made when it first becomes non-zero."""
+    value = _fraction(obj, label, value)
+    if value == 0 and getattr(obj, "_nesterov", False):
+        raise ValueError(
+            f"{type(obj).__name__}: nesterov=True needs a momentum > 0 (e.g. momentum=0.9), "
+            f"got momentum={value!r}; set nesterov=False first"
+        )
+    if value:
+        for p in obj.params:  # b_0 = 0 makes b_1 = μ·0 + g_1 = g_1, as in torch
+            obj.state[p].setdefault("momentum_buffer", np.zeros_like(p.value))
+    return value
+
+
+def _nesterov(obj: Any, label: str, value: Any) -> bool:
+    if value and obj.momentum == 0:
+        raise ValueError(
+            f"{type(obj).__name__}: nesterov=True needs a momentum > 0 (e.g. momentum=0.9)"
+        )
+    return bool(value)
+
+
+def _betas(obj: Any, label: str, value: Any) -> tuple[float, float]:
+    try:
+        pair = tuple(value)
+    except TypeError:
+        pair = (value,)
+    if len(pair) != 2:
+        raise ValueError(f"{label} must be a pair (beta1, beta2), got {value!r}")
+    where = type(obj).__name__
+    check_in_range(pair[0], f"{where} beta1 (betas[0])", 0.0, 1.0)
+    check_in_range(pair[1], f"{where} beta2 (betas[1])", 0.0, 1.0)
+    return float(pair[0]), float(pair[1])
+
+
 class Optimizer:
     """Base class: holds the parameters, the learning rate and the per-parameter state.
 
@@ -54,17 +123,18 @@ class Optimizer:
     params : list of Parameter
         What the optimizer updates.
     lr : float
-        The learning rate :math:`\\eta` (may be changed between steps).
+        The learning rate :math:`\\eta` (may be changed between steps; like every setting, it
+        is checked whenever it is set, so a negative or NaN value is refused then too).
     state : dict
         ``state[param]`` is a dict of arrays (and counters) remembered between steps.
     """
 
+    lr = _setting("lr", _positive, "learning rate lr")
+
     def __init__(self, params: Parameter | Iterable[Parameter], lr: float) -> None:
-        where = type(self).__name__
-        self.params = _as_param_list(params, where)
-        check_positive(lr, f"{where} learning rate lr")
-        self.lr = float(lr)
+        self.params = _as_param_list(params, type(self).__name__)
         self.state: dict[Parameter, dict[str, Any]] = {p: {} for p in self.params}
+        self.lr = lr
 
     def step(self) -> None:  # pragma: no cover - every optimizer defines it
         """Update every parameter once from its current ``.grad``."""
@@ -107,6 +177,10 @@ class SGD(Optimizer):
         :math:`\lambda \ge 0`.
     """
 
+    momentum = _setting("momentum", _momentum)
+    nesterov = _setting("nesterov", _nesterov)
+    weight_decay = _setting("weight_decay", _nonnegative)
+
     def __init__(
         self,
         params: Parameter | Iterable[Parameter],
@@ -116,15 +190,9 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        check_in_range(momentum, "SGD momentum", 0.0, 1.0)
-        _check_nonnegative(weight_decay, "SGD weight_decay")
-        if nesterov and momentum == 0:
-            raise ValueError("SGD: nesterov=True needs a momentum > 0 (e.g. momentum=0.9)")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        self.weight_decay = float(weight_decay)
-        if self.momentum:  # b_0 = 0 makes b_1 = μ·0 + g_1 = g_1, as in torch
-            for p in self.params:
-                self.state[p]["momentum_buffer"] = np.zeros_like(p.value)
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.nesterov = nesterov
 
     def step(self) -> None:
         """Apply one update :math:`p \\leftarrow p - \\eta\\, d` to every parameter."""
@@ -171,6 +239,11 @@ class RMSProp(Optimizer):
         In [0, 1).
     """
 
+    alpha = _setting("alpha", _fraction)
+    eps = _setting("eps", _nonnegative)
+    weight_decay = _setting("weight_decay", _nonnegative)
+    momentum = _setting("momentum", _momentum)
+
     def __init__(
         self,
         params: Parameter | Iterable[Parameter],
@@ -181,16 +254,10 @@ class RMSProp(Optimizer):
         momentum: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        check_in_range(alpha, "RMSProp alpha", 0.0, 1.0)
-        _check_nonnegative(eps, "RMSProp eps")
-        _check_nonnegative(weight_decay, "RMSProp weight_decay")
-        check_in_range(momentum, "RMSProp momentum", 0.0, 1.0)
-        self.alpha, self.eps = float(alpha), float(eps)
-        self.weight_decay, self.momentum = float(weight_decay), float(momentum)
         for p in self.params:
             self.state[p]["square_avg"] = np.zeros_like(p.value)
-            if self.momentum:
-                self.state[p]["momentum_buffer"] = np.zeros_like(p.value)
+        self.alpha, self.eps = alpha, eps
+        self.weight_decay, self.momentum = weight_decay, momentum
 
     def step(self) -> None:
         """Apply one RMSProp update to every parameter."""
@@ -239,6 +306,10 @@ class Adam(Optimizer):
     weight_decay : float, default 0.0
     """
 
+    betas = _setting("betas", _betas)
+    eps = _setting("eps", _nonnegative)
+    weight_decay = _setting("weight_decay", _nonnegative)
+
     def __init__(
         self,
         params: Parameter | Iterable[Parameter],
@@ -248,14 +319,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if len(betas) != 2:
-            raise ValueError(f"Adam betas must be a pair (beta1, beta2), got {betas!r}")
-        check_in_range(betas[0], "Adam beta1 (betas[0])", 0.0, 1.0)
-        check_in_range(betas[1], "Adam beta2 (betas[1])", 0.0, 1.0)
-        _check_nonnegative(eps, "Adam eps")
-        _check_nonnegative(weight_decay, "Adam weight_decay")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps, self.weight_decay = float(eps), float(weight_decay)
+        self.betas = betas
+        self.eps, self.weight_decay = eps, weight_decay
         for p in self.params:
             self.state[p].update(step=0, m=np.zeros_like(p.value), v=np.zeros_like(p.value))
 
