@@ -27,7 +27,7 @@ def requirement_lines(name: str) -> list[str]:
 def test_every_requirement_has_lower_and_upper_bounds():
     for name in ("requirements.txt", "requirements-dev.txt"):
         for line in requirement_lines(name):
-            if line.startswith("-r ") or line in {".", "-e ."}:
+            if line.startswith(("-r ", "-c ")) or line in {".", "-e ."}:
                 continue
             assert BOUNDED.match(line), f"{name}: {line!r} needs a lower and an upper bound"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -78,3 +78,25 @@ def test_learner_set_leaves_out_scikit_learn():
         assert not dep.startswith(("scikit-learn", "sklearn", "scipy")), dep
     development = requirement_lines("requirements-dev.txt")
     assert any(line.startswith("scikit-learn") for line in development)
+
+
+def test_maintainers_set_installs_the_versions_that_made_the_saved_outputs():
+    """requirements-dev.txt applies constraints.txt, which pins every requirement within bounds."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    assert "-c constraints.txt" in requirement_lines("requirements-dev.txt")
+    pins = {}
+    for line in requirement_lines("constraints.txt"):
+        name, _, version = line.partition("==")
+        assert version, f"constraints.txt: {line!r} is not an exact pin (name==version)"
+        pins[canonicalize_name(name)] = version
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in requirement_lines(name):
+            if line.startswith(("-r ", "-c ")) or line in {".", "-e ."}:
+                continue
+            req = Requirement(line)
+            pin = pins.get(canonicalize_name(req.name))
+            assert pin, f"constraints.txt has no pin for {req.name} ({name})"
+            assert req.specifier.contains(pin, prereleases=True), (
+                f"constraints.txt pins {req.name}=={pin}, outside {name}'s {req.specifier}")
