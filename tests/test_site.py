@@ -466,6 +466,74 @@ LAYOUT_JS = """
 # Checks shared by the page tests.
 
 
+# A numbered display equation must never run under its number (the reader would lose part of
+# the maths without knowing it): either it fits beside the number, or the number drops below and
+# the equation has the whole column, scrolling if it is wider still (book/_static/book.css).
+EQUATIONS_JS = """
+() => {
+  const problems = [];
+  for (const div of document.querySelectorAll('div.math')) {
+    const mjx = div.querySelector(':scope > mjx-container');
+    const eqno = div.querySelector(':scope > span.eqno');
+    if (!mjx) continue;
+    const d = div.getBoundingClientRect(), m = mjx.getBoundingClientRect();
+    const name = eqno ? eqno.textContent.replace('#', '').trim() : 'an unnumbered equation';
+    if (m.left < d.left - 1 || m.right > d.right + 1) {
+      problems.push(`${name} sticks out of its column`);
+    }
+    if (!eqno) continue;
+    const e = eqno.getBoundingClientRect();
+    const beside = e.top < m.bottom - 1 && e.bottom > m.top + 1;
+    if (beside && m.right > e.left + 1) problems.push(`${name} runs under its number`);
+    if (beside && mjx.scrollWidth > mjx.clientWidth + 1) {
+      problems.push(`${name} is cut off beside its number (scrolls ${mjx.scrollWidth} px in ` +
+                    `${mjx.clientWidth} px)`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+# Dark mode: twins and figures are drawn on white, so they are shown on white, undimmed, with
+# the browser's light form controls (radio buttons drawn for a dark page look inverted on a
+# light plate), and captions keep the body text's colour (book/_static/book.css).
+DARK_JS = """
+() => {
+  const problems = [];
+  for (const anim of document.querySelectorAll('.bd-content .animation')) {
+    const plate = anim.closest('div.text_html');
+    if (!plate) continue;
+    const style = getComputedStyle(plate);
+    if (style.backgroundColor !== 'rgb(255, 255, 255)') {
+      problems.push(`a static twin sits on ${style.backgroundColor}, not white`);
+    }
+    if (!style.colorScheme.includes('light')) {
+      problems.push(`a static twin's controls are drawn for a dark page (${style.colorScheme})`);
+    }
+  }
+  const images = '.bd-content figure img, .bd-content .cell_output img';
+  for (const img of document.querySelectorAll(images)) {
+    const filter = getComputedStyle(img).filter;
+    if (filter !== 'none') problems.push(`a figure is dimmed (${filter}): ${img.alt.slice(0, 60)}`);
+  }
+  const body = getComputedStyle(document.querySelector('article.bd-article p')).color;
+  for (const cap of document.querySelectorAll('.bd-content figcaption p')) {
+    if (getComputedStyle(cap).color !== body) {
+      problems.push(`a caption is fainter than the text: ${cap.textContent.slice(0, 60)}`);
+    }
+  }
+  return [...new Set(problems)];
+}
+"""
+
+
+def equation_problems(page) -> list[str]:
+    page.wait_for_function("() => !document.querySelector('div.math') || "
+                           "document.querySelectorAll('div.math mjx-container').length > 0")
+    return [f"equation {p}" for p in page.evaluate(EQUATIONS_JS)]
+
+
 def load_problems(facts: dict, page: str, theme: str) -> list[str]:
     problems = []
     if not facts["heading"]:
@@ -602,6 +670,7 @@ def test_page_on_a_laptop_in_light_mode(visit, page):
     with visit(page, {**DESKTOP, "color_scheme": "light"}, "desktop-light") as v:
         facts = v.open()
         problems = load_problems(facts, page, "light") + contrast_problems(v.page)
+        problems += equation_problems(v.page)
         if page in CHAPTERS:
             if facts["math"] == 0:
                 problems.append("no rendered math (mjx-container) on a chapter page")
@@ -622,6 +691,7 @@ def test_page_on_a_laptop_in_dark_mode(visit, page):
             f"figure with a transparent background (its dark ink vanishes in dark mode): {src}"
             for src in v.page.evaluate(TRANSPARENT_FIGURES_JS)
         ]
+        problems += v.page.evaluate(DARK_JS)
         v.finish(problems)
 
 
@@ -630,7 +700,7 @@ def test_page_on_a_laptop_in_dark_mode(visit, page):
 def test_page_on_a_phone(visit, page):
     with visit(page, {**PHONE, "color_scheme": "light"}, "phone") as v:
         facts = v.open()
-        problems = load_problems(facts, page, "light")
+        problems = load_problems(facts, page, "light") + equation_problems(v.page)
         layout = v.page.evaluate(LAYOUT_JS)
         left, right = layout["column"]
         if layout["pageWidth"] > PHONE_WIDTH:

@@ -2,7 +2,7 @@
 
 ``benchmarks/bench_notebooks.py`` writes ``benchmarks/results/notebook_times.json``; this
 extension adds one line under the title of every chapter page built from ``notebooks/``:
-"Runs top to bottom in about 12 s on a 2-core CPU …". A chapter with no measurement gets no
+"Runs top to bottom in about 12 s on a 2-core laptop; …". A chapter with no measurement gets no
 line, and tests/test_book.py fails: run the benchmark after adding or changing a chapter.
 """
 
@@ -45,9 +45,8 @@ def _add_runtime(app, doctree) -> None:
     machine = cores[1].strip() if len(cores) > 1 else "laptop-class"
     machine = machine.replace(" cores", "-core")
     text = (
-        f"Runs top to bottom in about {max(1, round(row['median_s']))} s on a {machine} CPU "
-        f"with no GPU (median of {row.get('runs', 1)} fresh runs, measured {row.get('date', '')} "
-        "by benchmarks/bench_notebooks.py)."
+        f"Runs top to bottom in about {max(1, round(row['median_s']))} s on a {machine} "
+        "laptop; no GPU and no internet needed."
     )
     para = nodes.paragraph(classes=["chapter-runtime"])
     para += nodes.emphasis(text=text)
