@@ -27,7 +27,7 @@ def requirement_lines(name: str) -> list[str]:
 def test_every_requirement_has_lower_and_upper_bounds():
     for name in ("requirements.txt", "requirements-dev.txt"):
         for line in requirement_lines(name):
-            if line.startswith("-r ") or line in {".", "-e ."}:
+            if line.startswith(("-r ", "-c ")) or line in {".", "-e ."}:
                 continue
             assert BOUNDED.match(line), f"{name}: {line!r} needs a lower and an upper bound"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
