@@ -98,7 +98,7 @@ def test_live_explorer_says_where_it_runs():
 def test_before_its_cell_runs_an_explorer_asks_to_run_it_and_the_website_points_at_its_twin():
     html = neuron_explorer()._repr_mimebundle_()["text/html"]
     run = re.search(r'<p class="dlb-live-note-run">(.*?)</p>', html)
-    web = re.search(r'<p class="dlb-live-note-web" hidden>(.*?)</p>', html)
+    web = re.search(r'<p class="dlb-live-note-web" hidden="hidden">(.*?)</p>', html)
     assert run and RUN_NOTE in run[1] and "Shift+Enter" in run[1]
     assert web and LIVE_NOTE in web[1] and "animation above" in web[1]
     css = (pathlib.Path(__file__).parents[1] / "book" / "_static" / "book.css").read_text()

@@ -46,7 +46,9 @@ def live_bundle(widget_bundle: dict[str, Any], title: str) -> dict[str, Any]:
     bundle["text/html"] = (
         '<div class="dlb-live-note">'
         f'<p class="dlb-live-note-run"><strong>{escape(title)}</strong>: {RUN_NOTE}</p>'
-        f'<p class="dlb-live-note-web" hidden><strong>{escape(title)}</strong>. {LIVE_NOTE}</p>'
+        # hidden="hidden", not a bare hidden: JupyterLab's HTML sanitizer drops the bare one
+        f'<p class="dlb-live-note-web" hidden="hidden"><strong>{escape(title)}</strong>. '
+        f"{LIVE_NOTE}</p>"
         "</div>"
     )
     bundle["text/plain"] = f"{title}. {RUN_NOTE} {LIVE_NOTE}"
