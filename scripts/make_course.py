@@ -15,8 +15,8 @@ settings in ``<out>/nbgrader_config_local.py``, which this script never touches.
 
 The chapter notebooks stay the single source: the source version is the chapter with
 - its coding answer cells made visible (the book hides them in a dropdown),
-- its written solutions (the ``solution-start`` ... ``solution-end`` dropdowns) removed, with an
-  empty "Your answer" cell after each conceptual exercise,
+- its written solutions (the ``{solution}`` dropdown cells, and any gated ``solution-start`` ...
+  ``solution-end`` pair) removed, with an empty "Your answer" cell after each conceptual exercise,
 - a note for students under the title and at the exercises.
 nbgrader then replaces the code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` with a
 stub raising ``NotImplementedError``, removes ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN
@@ -157,8 +157,8 @@ def student_source(chapter: nbformat.NotebookNode, assignment: str) -> nbformat.
         if in_solution:
             in_solution = not _directive(cell, "solution-end")
             continue
-        if _directive(cell, "solution-start"):
-            in_solution = True
+        if _directive(cell, "solution") or _directive(cell, "solution-start"):
+            in_solution = _directive(cell, "solution-start")  # a gated one spans cells
             if not exercise_has_code:  # a conceptual exercise: leave room for the answer
                 cells.append(nbformat.v4.new_markdown_cell(ANSWER_CELL))
             continue
@@ -202,7 +202,7 @@ def leaked_solution_lines(source_nb, release_nb) -> list[str]:
         release_source = released.get(_nbgrader(cell)["grade_id"], "")
         shown = {line.strip() for line in release_source.splitlines()}
         found += sorted((set(inside) - set(outside)) & shown)
-    markers = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "{solution-start}")
+    markers = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "{solution}", "{solution-start}")
     found += [m for m in markers if any(m in c.source for c in release_nb.cells)]
     return found
 

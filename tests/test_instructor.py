@@ -215,8 +215,12 @@ def test_source_version_keeps_every_code_cell_and_drops_written_solutions(chapte
     source = make_course.student_source(nb, make_course.assignment_name(chapter))
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert [c.source for c in source.cells if c.cell_type == "code"] == code
-    assert not any("{solution-start}" in c.source or "{solution-end}" in c.source
-                   for c in source.cells), "the dropdown solutions belong to the book only"
+    assert not any(marker in c.source for c in source.cells
+                   for marker in ("{solution}", "{solution-start}", "{solution-end}")), (
+        "the dropdown solutions belong to the book only")
+    solutions = sum(c.source.lstrip().startswith("```{solution}") for c in nb.cells)
+    assert solutions == sum(c.source.lstrip().startswith("```{exercise}") for c in nb.cells), (
+        "one {solution} cell (with :class: dropdown) per exercise")
     exercise_count = sum(c.source.lstrip().startswith("```{exercise}") for c in nb.cells)
     assert sum(c.source.lstrip().startswith("```{exercise}") for c in source.cells) == (
         exercise_count)
@@ -422,7 +426,8 @@ def test_release_carries_no_solution_code(course, chapter):
     release = course.notebook("release", chapter)
     source = course.notebook("source", chapter)
     text = "\n".join(c.source for c in release.cells)
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "{solution-start}"):
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "{solution}",
+                   "{solution-start}"):
         assert marker not in text, f"{marker!r} is still in the release"
     assert make_course.leaked_solution_lines(source, release) == []
     original = read(chapter)

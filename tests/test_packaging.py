@@ -46,6 +46,19 @@ def test_package_dependencies_are_in_the_learner_requirements():
         assert re.split(r"[<>=]", dep)[0] in learner, f"{dep} is missing from requirements.txt"
 
 
+def test_learner_jupyterlab_renders_the_chapters_myst():
+    """Without jupyterlab-myst, JupyterLab (and Binder) shows exercises, solutions and roles as
+    raw text; jupyterlab-myst 2.7 is switched off as incompatible under JupyterLab 4.5 or later."""
+    lines = requirement_lines("requirements.txt")
+    assert any(line.startswith("jupyterlab-myst>=2.7") for line in lines)
+    assert "jupyterlab>=4.4,<4.5" in lines, "a JupyterLab that jupyterlab-myst supports"
+    pinned = dict(
+        line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert pinned["jupyterlab"].startswith("4.4.") and "jupyterlab_myst" in pinned
+
+
 def test_binder_python_is_pinned():
     assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
 

@@ -576,6 +576,28 @@ anim => {
 """
 
 
+LIVE_NOTES_JS = """() => [...document.querySelectorAll('article.bd-article .dlb-live-note')].map(
+  note => Object.fromEntries(['run', 'web'].map(k => {
+    const p = note.querySelector('.dlb-live-note-' + k);
+    return [k, p && p.getClientRects().length > 0 ? p.innerText : null];
+  })))"""
+
+
+def live_note_problems(page) -> list[str]:
+    """Where a live explorer would be, the website shows the note that points at the static
+    twin above, not the notebook's request to run the cell (book.css swaps them)."""
+    notes = page.evaluate(LIVE_NOTES_JS)
+    if not notes:
+        return ["no live explorer note (.dlb-live-note) on a chapter page"]
+    problems = []
+    for k, note in enumerate(notes, 1):
+        if not note["web"] or "animation above" not in note["web"]:
+            problems.append(f"live explorer note {k}: the website's note is not shown")
+        if note["run"]:
+            problems.append(f"live explorer note {k}: shows {note['run']!r} (for notebooks)")
+    return problems
+
+
 def twin_problems(page) -> list[str]:
     """Scrub every static twin with its slider and its buttons, as a reader would, and check
     that each step shows the frame it should."""
@@ -677,6 +699,7 @@ def test_page_on_a_laptop_in_light_mode(visit, page):
             if facts["twins"] == 0:
                 problems.append("no static twin (scrubbable animation) on a chapter page")
             problems += twin_problems(v.page)
+            problems += live_note_problems(v.page)
             problems += launch_problems(v.page, page, v.base, v.context)
         v.finish(problems)
 

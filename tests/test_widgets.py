@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import pathlib
+import re
 import warnings
 
 import numpy as np
 import pytest
 
 from dlbasics.activations import get_activation
-from dlbasics.widgets import Explorer, compute_neuron, neuron_explorer, neuron_twin
+from dlbasics.widgets import (
+    LIVE_NOTE,
+    RUN_NOTE,
+    Explorer,
+    compute_neuron,
+    neuron_explorer,
+    neuron_twin,
+)
 from dlbasics.widgets.neuron import GATES, NEURON_ACTIVATIONS
 
 
@@ -84,6 +93,16 @@ def test_live_explorer_says_where_it_runs():
     bundle = neuron_explorer()._repr_mimebundle_()
     assert "JupyterLab" in bundle["text/plain"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_before_its_cell_runs_an_explorer_asks_to_run_it_and_the_website_points_at_its_twin():
+    html = neuron_explorer()._repr_mimebundle_()["text/html"]
+    run = re.search(r'<p class="dlb-live-note-run">(.*?)</p>', html)
+    web = re.search(r'<p class="dlb-live-note-web" hidden="hidden">(.*?)</p>', html)
+    assert run and RUN_NOTE in run[1] and "Shift+Enter" in run[1]
+    assert web and LIVE_NOTE in web[1] and "animation above" in web[1]
+    css = (pathlib.Path(__file__).parents[1] / "book" / "_static" / "book.css").read_text()
+    assert ".dlb-live-note-run" in css and ".dlb-live-note-web[hidden]" in css
 
 
 def test_neuron_twin_is_a_self_contained_scrubbable_animation():

@@ -5,7 +5,7 @@ or Colab; each ``*_twin()`` returns the same pictures as a scrubbable animation 
 website. :class:`Explorer` and :func:`static_twin` hold the pattern.
 """
 
-from ._base import LIVE_NOTE, Explorer, static_twin
+from ._base import LIVE_NOTE, RUN_NOTE, Explorer, static_twin
 from .activations import activation_explorer, activation_twin, compute_activation
 from .backprop import backprop_explorer, backprop_twin, compute_backprop
 from .descent import (
@@ -39,6 +39,7 @@ from .regularization import (
 __all__ = [
     "LIVE_NOTE",
     "PLAYGROUND_PRESETS",
+    "RUN_NOTE",
     "Explorer",
     "Playground",
     "activation_explorer",

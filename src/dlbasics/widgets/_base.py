@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
+from html import escape
 from typing import Any, Protocol
 
 import ipywidgets as widgets
@@ -28,6 +29,30 @@ LIVE_NOTE = (
     "Binder or Colab (open this chapter there with the rocket button). On the website, use "
     "the animation above it instead."
 )
+RUN_NOTE = "Run this cell (Shift+Enter) to start the live explorer."
+
+
+def live_bundle(widget_bundle: dict[str, Any], title: str) -> dict[str, Any]:
+    """An explorer's display: the widget, and what shows where the widget cannot.
+
+    A saved notebook keeps no widget state, so before its cell runs an explorer shows its
+    ``text/html`` (an untrusted notebook in JupyterLab, Colab, the website): there a reader is
+    asked to run the cell. The website's note (:data:`LIVE_NOTE`, which points at the static
+    twin) sits beside it with the ``hidden`` attribute; the book's CSS
+    (``book/_static/book.css``) shows it and hides the request to run the cell, which no
+    notebook front end loads. ``text/plain`` (a terminal) says both.
+    """
+    bundle = dict(widget_bundle)
+    bundle["text/html"] = (
+        '<div class="dlb-live-note">'
+        f'<p class="dlb-live-note-run"><strong>{escape(title)}</strong>: {RUN_NOTE}</p>'
+        # hidden="hidden", not a bare hidden: JupyterLab's HTML sanitizer drops the bare one
+        f'<p class="dlb-live-note-web" hidden="hidden"><strong>{escape(title)}</strong>. '
+        f"{LIVE_NOTE}</p>"
+        "</div>"
+    )
+    bundle["text/plain"] = f"{title}. {RUN_NOTE} {LIVE_NOTE}"
+    return bundle
 
 #: How many static backgrounds an explorer keeps (each is one RGBA copy of its figure).
 MAX_BACKGROUNDS = 8
@@ -191,9 +216,7 @@ class Explorer:
 
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = f"{self.title}. {LIVE_NOTE}"
-        return bundle
+        return live_bundle(self.widget._repr_mimebundle_(**kwargs), self.title)
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.values().items())

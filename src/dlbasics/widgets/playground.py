@@ -31,7 +31,7 @@ import numpy as np
 from IPython.display import HTML
 
 from ..plotting import PALETTE, new_figure, scrubbable_html
-from ._base import LIVE_NOTE, blit_png
+from ._base import blit_png, live_bundle
 from .playground_core import (
     ACTIVATIONS,
     BATCH_SIZES,
@@ -538,9 +538,7 @@ class Playground:
 
     # -- display ------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = f"{self.title}. {LIVE_NOTE}"
-        return bundle
+        return live_bundle(self.widget._repr_mimebundle_(**kwargs), self.title)
 
     def __repr__(self) -> str:
         return f"<Playground {self.to_json()} at step {self.run.step}>"
