@@ -60,7 +60,7 @@ def compute_neuron(
     if n_wrong == 0:
         message = f"All four {gate.upper()} points are on the right side of the line."
     else:
-        message = f"{n_wrong} of 4 {gate.upper()} points are on the wrong side (ringed in red)."
+        message = f"{n_wrong} of 4 {gate.upper()} points are on the wrong side (ringed in orange)."
         if gate == "xor":
             message += " No single line separates XOR: at least one point is always wrong."
     return NeuronResult(
