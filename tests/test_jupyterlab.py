@@ -223,8 +223,10 @@ LAYOUT_JS = """
     return {label: label ? label.textContent : "", px: Math.round(rect(track).width),
             disabled: s.classList.contains("mod-disabled")};
   });
+  // the controls above the picture (not, say, an export box under it), on the open tab
   const controls = [...out.querySelectorAll(
-    ".widget-hslider, .widget-dropdown, .widget-toggle-buttons, button")];
+    ".widget-hslider, .widget-dropdown, .widget-toggle-buttons, button")]
+    .filter(c => rect(c).height > 0 && rect(c).top < rect(img).top);
   const nb = window.__panel.content.node;
   const viewport = rect(nb.querySelector(".jp-WindowedPanel-outer") || nb);
   const bottom = Math.max(rect(img).bottom, ...controls.map(c => rect(c).bottom));

@@ -114,7 +114,14 @@ def test_every_explorer_is_drawn_sharp_at_its_natural_size_with_long_sliders():
         race_explorer,
         regularization_explorer,
     )
-    from dlbasics.widgets._base import CONTROLS_HINT, PIXEL_RATIO, TRACK_PX, is_slider, label_width
+    from dlbasics.widgets._base import (
+        CONTROLS_HINT,
+        PIXEL_RATIO,
+        READOUT_PX,
+        TRACK_PX,
+        is_slider,
+        label_width,
+    )
 
     for make in (neuron_explorer, activation_explorer, outlier_explorer,
                  classification_loss_explorer, backprop_explorer, learning_rate_explorer,
@@ -136,6 +143,6 @@ def test_every_explorer_is_drawn_sharp_at_its_natural_size_with_long_sliders():
             label = int(control.style.description_width.removesuffix("px"))
             assert label >= label_width([control]), (make.__name__, name)
         tracks = [int(c.layout.width.removesuffix("px"))
-                  - int(c.style.description_width.removesuffix("px"))
+                  - int(c.style.description_width.removesuffix("px")) - READOUT_PX
                   for c in ex.controls.values() if is_slider(c)]
         assert max(tracks) >= TRACK_PX, make.__name__

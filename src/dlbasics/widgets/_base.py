@@ -41,8 +41,8 @@ PIXEL_RATIO = 2
 TRACK_PX = 260
 #: A label's width per character (JupyterLab's 13 px sans-serif), to fit the longest label.
 LABEL_PX_PER_CHAR = 7.5
-READOUT_PX = 72  # the number beside a slider, with its margins
-SIDE_WIDTH_PX = 270  # a control in the side column (a menu, a short slider)
+READOUT_PX = 100  # the number beside a slider, with its margins
+SIDE_CONTROL_PX = 200  # a side control after its label: a menu, or a short slider
 
 #: The line under every explorer's controls.
 CONTROLS_HINT = ("Drag a slider, or click it and step with the ← → arrow keys; click a "
@@ -79,7 +79,7 @@ def arrange_controls(controls: Sequence[widgets.Widget],
             if wide:
                 control.layout.width = f"{label + TRACK_PX + READOUT_PX}px"
             elif is_slider(control) or isinstance(control, (widgets.Dropdown, widgets.Text)):
-                control.layout.width = f"{max(SIDE_WIDTH_PX, label + 130)}px"
+                control.layout.width = f"{label + SIDE_CONTROL_PX}px"
     columns = [widgets.VBox(column, layout=widgets.Layout(margin="0 16px 0 0"))
                for column in (main, side) if column]
     hint = widgets.HTML(f'<span style="color:#555;font-size:0.9em">{CONTROLS_HINT}</span>')

@@ -130,6 +130,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Network": ("layers", *UNIT_CONTROLS, "activation", "init", "batch_norm"),
     "Training": ("optimizer", "lr", "batch_size", "l1", "l2", "dropout"),
 }
+#: The controls in each tab's right-hand column (short sliders and menus); four rows a tab.
+SIDE = ("dataset", "seed", "layers", "activation", "init", "batch_norm", "optimizer",
+        "batch_size", "l1", "l2")
 HELP = {  # tooltips
     "dataset": "the points to classify; 'custom' is your own X, y",
     "classes": "number of classes (blobs and spirals only; the others have 2)",
@@ -309,7 +312,9 @@ class Playground:
         self.export_button.on_click(lambda _b: self._export())
         self.import_button.on_click(lambda _b: self._import())
         self.tabs = widgets.Tab(
-            [arrange_controls([self.controls[n] for n in names]) for names in GROUPS.values()],
+            [arrange_controls([self.controls[n] for n in names],
+                              [self.controls[n] for n in names if n in SIDE])
+             for names in GROUPS.values()],
             titles=list(GROUPS))
         self.widget = widgets.VBox([
             widgets.HTML(f"<b>{self.title}</b>: {GUIDE}"),
