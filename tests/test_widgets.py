@@ -146,3 +146,18 @@ def test_every_explorer_is_drawn_sharp_at_its_natural_size_with_long_sliders():
                   - int(c.style.description_width.removesuffix("px")) - READOUT_PX
                   for c in ex.controls.values() if is_slider(c)]
         assert max(tracks) >= TRACK_PX, make.__name__
+
+
+def test_explorer_pngs_decode_to_the_canvas_pixels():
+    import io
+
+    from PIL import Image
+
+    from dlbasics.plotting import png_bytes
+
+    ex = neuron_explorer()
+    pixels = np.asarray(ex.figure.canvas.buffer_rgba())
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(pixels))))
+    np.testing.assert_array_equal(decoded, pixels)
+    odd = np.random.default_rng(0).integers(0, 256, (3, 5, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(odd)))), odd)
