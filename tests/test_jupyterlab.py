@@ -404,6 +404,8 @@ def test_every_chapter_in_jupyterlab(tmp_path):
                             page.screenshot(path=str(shots / f"CH{name}_e{i + 1}_after.png"))
                     if probe is not None:
                         times.append(round(probe["ms"]))
+                if layout["title"] == "Playground":
+                    problems += _playground_names_a_training_setting(page, i, shots)
                 latency.append({"chapter": chapter, "explorer": layout["title"],
                                 "action": first, "run_all_s": round(run_all_s, 1),
                                 "open_s": round(t0 - t_open, 1), "ms": times})
@@ -422,6 +424,26 @@ def test_every_chapter_in_jupyterlab(tmp_path):
     print(f"total {total:.0f} s")
     if problems:
         pytest.fail("\n  - ".join(["JupyterLab:", *problems]), pytrace=False)
+
+
+def _playground_names_a_training_setting(page, i: int, shots) -> list[str]:
+    """At step 0 a new optimizer changes no picture: the status line must say it was set."""
+    out = _explorer_output(page, i)
+    out.locator(".lm-TabBar-tab", has_text="Training").click()
+    select = out.locator(".widget-dropdown", has_text="optimizer").locator("select")
+    select.select_option(label="sgd")
+    status = out.locator(".widget-html", has_text="set to sgd")
+    try:
+        status.wait_for(timeout=PAINT_TIMEOUT_MS)
+    except Exception:  # reported below
+        return ["Playground: after choosing the optimizer sgd at step 0, no status line says "
+                "'optimizer set to sgd'"]
+    if shots:
+        page.screenshot(path=str(shots / "CH08_playground_training_tab.png"))
+    text = status.first.text_content()
+    if "press Play or Step" not in text:
+        return [f"Playground: status line after a new optimizer: {text!r}"]
+    return []
 
 
 def _layout_problems(who: str, layout: dict) -> list[str]:
