@@ -335,7 +335,10 @@ class Playground:
     @property
     def message(self) -> str:
         """What happened, in words (divergence, health warnings, Play notes)."""
-        return " ".join(s for s in (self.run.message, self._note) if s)
+        run_message = self.run.message
+        if self._setting_note:  # the note says it: once is enough
+            run_message = run_message.replace(" Press Play or Step to train.", "")
+        return " ".join(s for s in (run_message, self._note) if s)
 
     @property
     def steps(self) -> int:
@@ -372,7 +375,7 @@ class Playground:
         self.reset()
         name = next((n for n, c in self.controls.items() if c is change.owner), None)
         if name in TRAINING_SETTINGS:  # the untrained picture does not show it: say so
-            self._note = (f"{self.controls[name].description} set to "
+            self._note = (f"{self.controls[name].description.capitalize()} set to "
                           f"{_shown_value(self.controls[name])}: press Play or Step to train "
                           "with it.")
             self._setting_note = True
