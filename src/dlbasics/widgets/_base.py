@@ -82,7 +82,8 @@ def arrange_controls(controls: Sequence[widgets.Widget],
                 control.layout.width = f"{label + SIDE_CONTROL_PX}px"
     columns = [widgets.VBox(column, layout=widgets.Layout(margin="0 16px 0 0"))
                for column in (main, side) if column]
-    hint = widgets.HTML(f'<span style="color:#555;font-size:0.9em">{CONTROLS_HINT}</span>')
+    hint = widgets.HTML(f'<span style="color:var(--jp-ui-font-color2, #555);font-size:0.9em">'
+                        f"{CONTROLS_HINT}</span>")
     return widgets.VBox([widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")),
                          hint])
 
@@ -168,6 +169,8 @@ class Explorer:
         The explorer's own figure, reused across updates.
     image : ipywidgets.Image
         The rendered figure (PNG) shown in the notebook.
+    panel : ipywidgets.VBox
+        The controls in their columns, with the hint under them (:func:`arrange_controls`).
     """
 
     def __init__(
