@@ -65,7 +65,7 @@ def arrange_controls(controls: Sequence[widgets.Widget],
     """The controls in two columns: the main sliders on the left, each with a ``TRACK_PX``
     track, and the ``side`` controls (by default every control that is not a slider) on the
     right. Every label is as wide as the longest, so none is cut off. Returns the box, with
-    :data:`CONTROLS_HINT` under it."""
+    ``CONTROLS_HINT`` under it."""
     controls = list(controls)
     if side is None:
         side = [c for c in controls if not is_slider(c)]
@@ -90,7 +90,7 @@ def arrange_controls(controls: Sequence[widgets.Widget],
 
 def picture(figsize: tuple[float, float], dpi: int) -> widgets.Image:
     """An empty PNG image widget shown at ``figsize`` × ``dpi`` screen pixels (its bitmap is
-    drawn at :data:`PIXEL_RATIO` times that), shrinking with a narrow notebook."""
+    drawn at ``PIXEL_RATIO`` times that), shrinking with a narrow notebook."""
     width = round(figsize[0] * dpi)
     return widgets.Image(format="png", layout=widgets.Layout(
         width=f"{width}px", max_width="100%", height="auto", object_fit="contain"))
@@ -155,7 +155,7 @@ class Explorer:
         ``make_view(figure) -> view`` with ``view.update(result)``.
     figsize : (float, float)
         Figure size in inches; shown at ``dpi`` screen pixels per inch (drawn at
-        :data:`PIXEL_RATIO` times as many, so it stays sharp on high-density screens).
+        ``PIXEL_RATIO`` times as many, so it stays sharp on high-density screens).
     side : sequence of str, optional
         The controls shown in the right-hand column; by default every control that is not a
         slider (menus, toggles). The others are the main sliders, on the left, with long
@@ -170,7 +170,7 @@ class Explorer:
     image : ipywidgets.Image
         The rendered figure (PNG) shown in the notebook.
     panel : ipywidgets.VBox
-        The controls in their columns, with the hint under them (:func:`arrange_controls`).
+        The controls in their columns, with the hint under them (``arrange_controls``).
     """
 
     def __init__(
