@@ -111,3 +111,72 @@ def test_neuron_twin_is_a_self_contained_scrubbable_animation():
     assert 'type="range"' in html  # the slider
     assert "http://" not in html and "https://" not in html  # nothing to fetch
     assert 'class="fa ' not in html  # icons drawn as characters, not from an icon font
+
+
+def test_every_explorer_is_drawn_sharp_at_its_natural_size_with_long_sliders():
+    """In JupyterLab: a 2× bitmap shown at its CSS size, labels wide enough, long tracks, and
+    a hint that values can be typed or stepped (tests/test_jupyterlab.py checks the page)."""
+    import io
+
+    import ipywidgets as widgets
+    from PIL import Image
+
+    from dlbasics.widgets import (
+        activation_explorer,
+        backprop_explorer,
+        batch_explorer,
+        classification_loss_explorer,
+        gradflow_explorer,
+        learning_rate_explorer,
+        outlier_explorer,
+        playground,
+        race_explorer,
+        regularization_explorer,
+    )
+    from dlbasics.widgets._base import (
+        CONTROLS_HINT,
+        PIXEL_RATIO,
+        READOUT_PX,
+        TRACK_PX,
+        is_slider,
+        label_width,
+    )
+
+    for make in (neuron_explorer, activation_explorer, outlier_explorer,
+                 classification_loss_explorer, backprop_explorer, learning_rate_explorer,
+                 race_explorer, batch_explorer, gradflow_explorer, regularization_explorer,
+                 playground):
+        ex = make()
+        width, height = Image.open(io.BytesIO(bytes(ex.image.value))).size
+        assert ex.image.layout.width == f"{width // PIXEL_RATIO}px", make.__name__
+        assert width % PIXEL_RATIO == 0 and height % PIXEL_RATIO == 0
+        shown = []
+        stack = [ex.widget]
+        while stack:
+            w = stack.pop()
+            shown.append(w)
+            stack.extend(getattr(w, "children", ()))
+        assert any(CONTROLS_HINT in getattr(w, "value", "") for w in shown
+                   if isinstance(w, widgets.HTML)), make.__name__
+        for name, control in ex.controls.items():
+            label = int(control.style.description_width.removesuffix("px"))
+            assert label >= label_width([control]), (make.__name__, name)
+        tracks = [int(c.layout.width.removesuffix("px"))
+                  - int(c.style.description_width.removesuffix("px")) - READOUT_PX
+                  for c in ex.controls.values() if is_slider(c)]
+        assert max(tracks) >= TRACK_PX, make.__name__
+
+
+def test_explorer_pngs_decode_to_the_canvas_pixels():
+    import io
+
+    from PIL import Image
+
+    from dlbasics.plotting import png_bytes
+
+    ex = neuron_explorer()
+    pixels = np.asarray(ex.figure.canvas.buffer_rgba())
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(pixels))))
+    np.testing.assert_array_equal(decoded, pixels)
+    odd = np.random.default_rng(0).integers(0, 256, (3, 5, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(odd)))), odd)

@@ -537,3 +537,18 @@ def test_plot_limits_hold_every_point():
     X = np.array([[-3.2, 0.1], [4.9, 7.3], [0.0, -1.0]])
     x0, x1, y0, y1 = plot_limits(X)
     assert x0 < -3.2 and x1 > 4.9 and y0 < -1.0 and y1 > 7.3
+
+
+def test_a_training_setting_changed_at_step_0_is_named_in_the_status_line():
+    pg = playground()
+    picture = bytes(pg.image.value)
+    pg.controls["optimizer"].value = "sgd"  # as a learner picks it from the menu
+    assert "Optimizer set to sgd: press Play or Step to train with it." in pg.message
+    assert pg.message.count("press Play or Step") + pg.message.count("Press Play or Step") == 1
+    assert bytes(pg.image.value) == picture  # the untrained network does not depend on it
+    pg.controls["lr"].value = 0.1
+    assert "Learning rate set to 0.1: press Play or Step" in pg.message
+    pg.step()
+    assert "press Play or Step" not in pg.message
+    pg.controls["noise"].value = 0.3  # the data change: the picture shows it, no note needed
+    assert "set to" not in pg.message

@@ -7,9 +7,10 @@ figure without it also appearing in the notebook.
 
 from __future__ import annotations
 
-import io
 import re
+import struct
 import tempfile
+import zlib
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -21,7 +22,6 @@ from matplotlib.animation import HTMLWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
-from PIL import Image
 
 #: The Okabe–Ito palette: distinguishable with every common form of colour blindness.
 PALETTE: dict[str, str] = {
@@ -88,19 +88,36 @@ def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 80) -> Figure
     return fig
 
 
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An RGBA image, shape ``(height, width, 4)``, as PNG bytes, encoded for speed.
+
+    No row filters and zlib's fastest level: a plot's flat areas compress well as they are,
+    and this takes a third of the time of Pillow's adaptive filtering, at a similar size.
+    """
+    height, width, _ = pixels.shape
+    rows = np.empty((height, 4 * width + 1), np.uint8)
+    rows[:, 0] = 0  # filter type "none" for every row
+    rows[:, 1:] = pixels.reshape(height, -1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
+
+
 def figure_png(fig: Figure, *, draw: bool = True) -> bytes:
     """Render ``fig`` to PNG bytes (what an explorer shows after each update).
 
-    The canvas is encoded directly with light compression: several times faster than
+    The canvas is encoded directly (:func:`png_bytes`): several times faster than
     ``savefig``, which lays the figure out and draws it twice. With ``draw=False`` the canvas
     is encoded as it is (after an explorer has blitted its changing artists onto it).
     """
     if draw:
         fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def scrubbable_html(

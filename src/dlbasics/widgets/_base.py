@@ -57,6 +57,69 @@ def live_bundle(widget_bundle: dict[str, Any], title: str) -> dict[str, Any]:
 #: How many static backgrounds an explorer keeps (each is one RGBA copy of its figure).
 MAX_BACKGROUNDS = 8
 
+#: Explorers draw their pictures with this many pixels per screen pixel, so they stay sharp on
+#: high-density ("retina", 2×) screens; the picture is shown at its natural size, ``figsize``
+#: times ``dpi`` screen pixels.
+PIXEL_RATIO = 2
+
+#: Track length of a main slider, in pixels: a few pixels per step, so a drag is precise.
+TRACK_PX = 260
+#: A label's width per character (JupyterLab's 13 px sans-serif), to fit the longest label.
+LABEL_PX_PER_CHAR = 7.5
+READOUT_PX = 100  # the number beside a slider, with its margins
+SIDE_CONTROL_PX = 200  # a side control after its label: a menu, or a short slider
+
+#: The line under every explorer's controls.
+CONTROLS_HINT = ("Drag a slider, or click it and step with the ← → arrow keys; click a "
+                 "slider's number to type a value.")
+
+
+def label_width(controls: Iterable[widgets.Widget]) -> int:
+    """Pixels that fit the longest description of ``controls`` (at least ipywidgets' 80)."""
+    longest = max((len(getattr(c, "description", "") or "") for c in controls), default=0)
+    return max(80, round(longest * LABEL_PX_PER_CHAR) + 12)
+
+
+def is_slider(control: widgets.Widget) -> bool:
+    return isinstance(control, (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider,
+                                widgets.SelectionSlider))
+
+
+def arrange_controls(controls: Sequence[widgets.Widget],
+                     side: Sequence[widgets.Widget] | None = None) -> widgets.Widget:
+    """The controls in two columns: the main sliders on the left, each with a ``TRACK_PX``
+    track, and the ``side`` controls (by default every control that is not a slider) on the
+    right. Every label is as wide as the longest, so none is cut off. Returns the box, with
+    ``CONTROLS_HINT`` under it."""
+    controls = list(controls)
+    if side is None:
+        side = [c for c in controls if not is_slider(c)]
+    side_ids = {id(c) for c in side}
+    main = [c for c in controls if id(c) not in side_ids]
+    side = [c for c in controls if id(c) in side_ids]
+    for column, wide in ((main, True), (side, False)):
+        label = label_width(column)
+        for control in column:
+            control.style.description_width = f"{label}px"
+            if wide:
+                control.layout.width = f"{label + TRACK_PX + READOUT_PX}px"
+            elif is_slider(control) or isinstance(control, (widgets.Dropdown, widgets.Text)):
+                control.layout.width = f"{label + SIDE_CONTROL_PX}px"
+    columns = [widgets.VBox(column, layout=widgets.Layout(margin="0 16px 0 0"))
+               for column in (main, side) if column]
+    hint = widgets.HTML(f'<span style="color:var(--jp-ui-font-color2, #555);font-size:0.9em">'
+                        f"{CONTROLS_HINT}</span>")
+    return widgets.VBox([widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")),
+                         hint])
+
+
+def picture(figsize: tuple[float, float], dpi: int) -> widgets.Image:
+    """An empty PNG image widget shown at ``figsize`` × ``dpi`` screen pixels (its bitmap is
+    drawn at ``PIXEL_RATIO`` times that), shrinking with a narrow notebook."""
+    width = round(figsize[0] * dpi)
+    return widgets.Image(format="png", layout=widgets.Layout(
+        width=f"{width}px", max_width="100%", height="auto", object_fit="contain"))
+
 
 def blit_png(figure: Any, dynamic: Sequence[Any], backgrounds: OrderedDict[Any, Any], key: Any,
              kept: int = MAX_BACKGROUNDS) -> bytes:
@@ -116,7 +179,12 @@ class Explorer:
     make_view : callable
         ``make_view(figure) -> view`` with ``view.update(result)``.
     figsize : (float, float)
-        Figure size in inches; drawn at ``dpi`` dots per inch.
+        Figure size in inches; shown at ``dpi`` screen pixels per inch (drawn at
+        ``PIXEL_RATIO`` times as many, so it stays sharp on high-density screens).
+    side : sequence of str, optional
+        The controls shown in the right-hand column; by default every control that is not a
+        slider (menus, toggles). The others are the main sliders, on the left, with long
+        tracks.
 
     Attributes
     ----------
@@ -126,6 +194,8 @@ class Explorer:
         The explorer's own figure, reused across updates.
     image : ipywidgets.Image
         The rendered figure (PNG) shown in the notebook.
+    panel : ipywidgets.VBox
+        The controls in their columns, with the hint under them (``arrange_controls``).
     """
 
     def __init__(
@@ -137,14 +207,14 @@ class Explorer:
         *,
         figsize: tuple[float, float] = (6.4, 4.0),
         dpi: int = 80,
-        controls_per_row: int = 3,
+        side: Sequence[str] | None = None,
     ) -> None:
         self.title = title
         self.controls = dict(controls)
         self._compute = compute
-        self.figure = new_figure(*figsize, dpi=dpi)
+        self.figure = new_figure(*figsize, dpi=dpi * PIXEL_RATIO)
         self.view = make_view(self.figure)
-        self.image = widgets.Image(format="png")
+        self.image = picture(figsize, dpi)
         self.message = widgets.HTML()
         self.result: Any = None
         self._holding = False
@@ -157,11 +227,11 @@ class Explorer:
         self._dynamic = dynamic
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        items = list(self.controls.values())
-        rows = [widgets.HBox(items[i : i + controls_per_row])
-                for i in range(0, len(items), controls_per_row)]
+        self.panel = arrange_controls(
+            self.controls.values(),
+            None if side is None else [self.controls[name] for name in side])
         self.widget = widgets.VBox(
-            [widgets.HTML(f"<b>{title}</b>"), *rows, self.image, self.message]
+            [widgets.HTML(f"<b>{title}</b>"), self.panel, self.image, self.message]
         )
         self.update()
 

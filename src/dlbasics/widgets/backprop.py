@@ -13,6 +13,7 @@ the gradient-descent update :math:`w \\leftarrow w - \\eta\\, \\partial L/\\part
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -174,7 +175,7 @@ def compute_backprop(x1: float = 1.0, x2: float = -2.0, w1: float = 0.5, w2: flo
         lines.append(line.rstrip())
     if name == "update":
         lines.append(
-            f"update (lr {lr:g}): w1 {updated['w1']:+.4f}, w2 {updated['w2']:+.4f}, "
+            f"update (lr {lr:.3g}): w1 {updated['w1']:+.4f}, w2 {updated['w2']:+.4f}, "
             f"b {updated['b']:+.4f}; loss {values['L']:.4f} -> {loss_after:.4f}"
         )
     message = _message(name, values, local, lr, loss_after)
@@ -317,6 +318,9 @@ def _compute_live(**settings) -> BackpropResult:
     return replace(r, message=note)
 
 
+LR_EXPONENTS = (math.log10(0.05), math.log10(5.0))  # the learning rate's slider
+
+
 def backprop_explorer(x1: float = 1.0, x2: float = -2.0, w1: float = 0.5, w2: float = -0.3,
                       b: float = 0.1, y: float = 1.0, lr: float = 0.5, stage: int = 0
                       ) -> Explorer:
@@ -333,12 +337,14 @@ def backprop_explorer(x1: float = 1.0, x2: float = -2.0, w1: float = 0.5, w2: fl
         "b": widgets.FloatSlider(value=b, description="bias b", **slider),
         "y": widgets.FloatSlider(value=y, min=0.0, max=1.0, step=0.05, description="target y",
                                  continuous_update=True, readout_format=".2f"),
-        "lr": widgets.FloatSlider(value=lr, min=0.05, max=5.0, step=0.05,
-                                  description="learning rate", continuous_update=True,
-                                  readout_format=".2f"),
+        # a log scale: 0.05 to 5, a decade per third of the track
+        "lr": widgets.FloatLogSlider(value=lr, base=10, min=LR_EXPONENTS[0],
+                                     max=LR_EXPONENTS[1], step=0.05,
+                                     description="learning rate", continuous_update=True,
+                                     readout_format=".3g"),
     }
     return Explorer("Backprop stepper", controls, _compute_live, _live_view,
-                    figsize=(9.0, 3.8), controls_per_row=4)
+                    figsize=(9.0, 3.8), side=("w1", "w2", "b", "y"))
 
 
 def backprop_twin(sweep: str = "stage", values=None, **fixed):

@@ -31,7 +31,7 @@ import numpy as np
 from IPython.display import HTML
 
 from ..plotting import PALETTE, new_figure, scrubbable_html
-from ._base import blit_png, live_bundle
+from ._base import PIXEL_RATIO, arrange_controls, blit_png, live_bundle, picture
 from .playground_core import (
     ACTIVATIONS,
     BATCH_SIZES,
@@ -120,13 +120,19 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 UNIT_CONTROLS = tuple(f"units_{i}" for i in range(1, MAX_LAYERS + 1))
-#: The panel's groups of controls, by name: one column each. ``units`` has one slider per
+#: Settings the untrained network does not depend on: changing one at step 0 leaves the
+#: picture as it is, so the status line says what was set.
+TRAINING_SETTINGS = ("optimizer", "lr", "batch_size", "l1", "l2", "dropout")
+#: The panel's groups of controls, by name: one tab each. ``units`` has one slider per
 #: hidden layer (``units_1`` … ``units_4``); those beyond ``layers`` are greyed out.
 GROUPS: dict[str, tuple[str, ...]] = {
     "Data": ("dataset", "classes", "noise", "n_points", "train_fraction", "seed"),
     "Network": ("layers", *UNIT_CONTROLS, "activation", "init", "batch_norm"),
     "Training": ("optimizer", "lr", "batch_size", "l1", "l2", "dropout"),
 }
+#: The controls in each tab's right-hand column (short sliders and menus); four rows a tab.
+SIDE = ("dataset", "seed", "layers", "activation", "init", "batch_norm", "optimizer",
+        "batch_size", "l1", "l2")
 HELP = {  # tooltips
     "dataset": "the points to classify; 'custom' is your own X, y",
     "classes": "number of classes (blobs and spirals only; the others have 2)",
@@ -150,14 +156,11 @@ HELP = {  # tooltips
 
 
 def _controls(custom: bool) -> dict[str, widgets.ValueWidget]:
-    style = {"description_width": "90px"}
-    layout = widgets.Layout(width="230px")
     penalty_options = [(f"{v:g}", v) for v in PENALTIES]
-    kw = {"style": style, "layout": layout, "continuous_update": False}
-    kd = {"style": style, "layout": layout}
+    kw = {"continuous_update": False}  # widths and labels: arrange_controls
     controls: dict[str, widgets.ValueWidget] = {
         "dataset": widgets.Dropdown(options=DATASETS + (("custom",) if custom else ()),
-                                    description="data set", **kd),
+                                    description="data set"),
         "classes": widgets.IntSlider(min=2, max=5, description="classes", **kw),
         "noise": widgets.FloatSlider(min=0.0, max=0.5, step=0.05, description="noise", **kw),
         "n_points": widgets.IntSlider(min=40, max=400, step=20, description="points", **kw),
@@ -166,22 +169,30 @@ def _controls(custom: bool) -> dict[str, widgets.ValueWidget]:
         "layers": widgets.IntSlider(min=0, max=MAX_LAYERS, description="hidden layers", **kw),
         **{k: widgets.IntSlider(min=1, max=MAX_UNITS, description=f"layer {i} units", **kw)
            for i, k in enumerate(UNIT_CONTROLS, 1)},
-        "activation": widgets.Dropdown(options=ACTIVATIONS, description="activation", **kd),
-        "init": widgets.Dropdown(options=INITS, description="initialization", **kd),
+        "activation": widgets.Dropdown(options=ACTIVATIONS, description="activation"),
+        "init": widgets.Dropdown(options=INITS, description="initialization"),
         "lr": widgets.FloatLogSlider(base=10, min=-4, max=1, step=0.1, readout_format=".2g",
                                      description="learning rate", **kw),
-        "optimizer": widgets.Dropdown(options=OPTIMIZERS, description="optimizer", **kd),
-        "batch_size": widgets.Dropdown(options=BATCH_SIZES, description="batch size", **kd),
-        "l1": widgets.Dropdown(options=penalty_options, description="L1 penalty", **kd),
-        "l2": widgets.Dropdown(options=penalty_options, description="L2 penalty", **kd),
+        "optimizer": widgets.Dropdown(options=OPTIMIZERS, description="optimizer"),
+        "batch_size": widgets.Dropdown(options=BATCH_SIZES, description="batch size"),
+        "l1": widgets.Dropdown(options=penalty_options, description="L1 penalty"),
+        "l2": widgets.Dropdown(options=penalty_options, description="L2 penalty"),
         "dropout": widgets.FloatSlider(min=0.0, max=0.5, step=0.05, description="dropout", **kw),
         "batch_norm": widgets.Dropdown(options=[("off", False), ("on", True)],
-                                       description="batch norm", **kd),
+                                       description="batch norm"),
         "seed": widgets.IntSlider(min=0, max=99, description="seed", **kw),
     }
     for name, control in controls.items():
         control.tooltip = HELP[name]
     return controls
+
+
+def _shown_value(control: widgets.ValueWidget) -> str:
+    """A control's value as the learner reads it: a menu's label, a slider's number."""
+    if isinstance(control, widgets.Dropdown):
+        return str(control.label)
+    value = control.value
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def control_values(config: dict[str, Any], current: dict[str, Any] | None = None
@@ -260,7 +271,7 @@ class Playground:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self._sync_enabled()
-        self.figure = new_figure(*FIGSIZE, dpi=DPI)
+        self.figure = new_figure(*FIGSIZE, dpi=DPI * PIXEL_RATIO)
         self.view = PlaygroundView(self.figure)
         for artist in self.view.dynamic_artists:
             artist.set_animated(True)
@@ -268,8 +279,9 @@ class Playground:
         self._holding = False
         self._playing = False
         self._note = ""
+        self._setting_note = False  # the note only names a setting just changed
         self.task: asyncio.Task | None = None
-        self.image = widgets.Image(format="png")
+        self.image = picture(FIGSIZE, DPI)
         self._message = widgets.HTML()
         self.health = widgets.HTML()
         tips = {"Play": "train chunk after chunk until Pause",
@@ -299,14 +311,15 @@ class Playground:
                                             layout=widgets.Layout(width="90px"))
         self.export_button.on_click(lambda _b: self._export())
         self.import_button.on_click(lambda _b: self._import())
-        column = widgets.Layout(margin="0 12px 0 0")
-        groups = [widgets.VBox([widgets.HTML(f"<b>{title}</b>"),
-                                *(self.controls[n] for n in names)], layout=column)
-                  for title, names in GROUPS.items()]
+        self.tabs = widgets.Tab(
+            [arrange_controls([self.controls[n] for n in names],
+                              [self.controls[n] for n in names if n in SIDE])
+             for names in GROUPS.values()],
+            titles=list(GROUPS))
         self.widget = widgets.VBox([
             widgets.HTML(f"<b>{self.title}</b>: {GUIDE}"),
-            widgets.HBox(groups),
-            widgets.HBox(list(self.buttons.values())), self.image, self._message, self.health,
+            self.tabs,
+            widgets.HBox(list(self.buttons.values())), self._message, self.image, self.health,
             widgets.HBox([self.json_box, self.export_button, self.import_button]),
         ])
         self._grid: Any = None
@@ -322,7 +335,10 @@ class Playground:
     @property
     def message(self) -> str:
         """What happened, in words (divergence, health warnings, Play notes)."""
-        return " ".join(s for s in (self.run.message, self._note) if s)
+        run_message = self.run.message
+        if self._setting_note:  # the note says it: once is enough
+            run_message = run_message.replace(" Press Play or Step to train.", "")
+        return " ".join(s for s in (run_message, self._note) if s)
 
     @property
     def steps(self) -> int:
@@ -345,7 +361,7 @@ class Playground:
         return run
 
     # -- controls -----------------------------------------------------------------------------
-    def _on_change(self, _change: Any) -> None:
+    def _on_change(self, change: Any) -> None:
         if self._holding:
             return
         try:
@@ -357,6 +373,13 @@ class Playground:
             return
         self._sync_enabled()
         self.reset()
+        name = next((n for n, c in self.controls.items() if c is change.owner), None)
+        if name in TRAINING_SETTINGS:  # the untrained picture does not show it: say so
+            self._note = (f"{self.controls[name].description.capitalize()} set to "
+                          f"{_shown_value(self.controls[name])}: press Play or Step to train "
+                          "with it.")
+            self._setting_note = True
+            self._show_message()
 
     def set(self, **values: Any) -> None:
         """Change controls by name, as a learner would, then restart at step 0 once.
@@ -450,6 +473,7 @@ class Playground:
         n_chunks = int(n_chunks)
         if n_chunks < 1:
             raise ValueError(f"step: n_chunks must be at least 1, got {n_chunks}")
+        self._clear_setting_note()
         for _ in range(n_chunks):
             if not self.run.advance(STEPS_PER_CHUNK):
                 break
@@ -470,6 +494,7 @@ class Playground:
         except RuntimeError:
             loop = None
         self._note = ""
+        self._setting_note = False
         if loop is None:
             self.step(CHUNKS_WITHOUT_LOOP)
             self._note = (f"(No running event loop, as in a plain script: Play trained "
@@ -493,6 +518,10 @@ class Playground:
             if self.task is me:
                 self._set_playing(False)
 
+    def _clear_setting_note(self) -> None:
+        if self._setting_note:
+            self._note, self._setting_note = "", False
+
     def pause(self) -> None:
         """Stop Play after the current chunk."""
         self._set_playing(False)
@@ -505,7 +534,7 @@ class Playground:
     def reset(self) -> None:
         """Pause, and start again at step 0 with the current settings (same seed, same run)."""
         self.pause()
-        self._note = ""
+        self._note, self._setting_note = "", False
         self.run = self._new_run()
         self._redraw()
 

@@ -395,13 +395,14 @@ class RegularizationExplorer(Explorer):
             return compute_regularization(**values, epochs=self.epochs, cache=cache)
 
         super().__init__("Regularization explorer", controls, compute, RegularizationView,
-                         figsize=FIGSIZE, controls_per_row=4)
+                         figsize=FIGSIZE, side=("early_stopping",))
         self.train_button = widgets.Button(description="Train", icon="play",
                                            tooltip=f"train {TRAIN_CHUNKS * CHUNK_EPOCHS} more "
                                                    "epochs")
         self.train_button.on_click(lambda _button: self.train())
-        children = list(self.widget.children)
-        self.widget.children = (*children[:-2], self.train_button, *children[-2:])
+        columns = self.panel.children[0]  # the Train button goes under early stop
+        side = columns.children[-1]
+        side.children = (*side.children, self.train_button)
 
     def _resume(self) -> None:
         """Show the cached run of the current settings where it was left (at least a chunk)."""
@@ -450,7 +451,8 @@ def regularization_explorer(l2: float = 0.0, l1: float = 0.0, dropout: float = 0
                                        description="dropout p", continuous_update=False),
         "early_stopping": widgets.ToggleButtons(options=[("off", False), ("on", True)],
                                                 value=bool(early_stopping),
-                                                description="early stop"),
+                                                description="early stop",
+                                                style={"button_width": "56px"}),
     }
     return RegularizationExplorer(controls, RegularizationCache())
 
