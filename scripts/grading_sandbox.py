@@ -15,18 +15,19 @@ The design, in short:
   Debian, Ubuntu and Fedora), started by :class:`SandboxedKernelManager`.
 - **What the kernel sees:** the operating system (``/usr``, ``/etc``, ...), the Python
   installation, the virtual environment and the ``dlbasics`` sources, all read-only; a fresh
-  ``/proc`` and ``/dev``; two small in-memory folders it may write to (``/tmp`` and its working
-  folder, ``scratch_mib`` each), with the submission's other files (not its notebooks)
-  mounted read-only in the working folder. Nothing else: not the course folder (``source/``,
-  ``gradebook.db``, ``submitted/``, the other students), not the home folder, not the
-  repository's notebooks. Its environment variables are a fixed short list, not the
-  instructor's.
+  ``/proc`` and ``/dev``; three small in-memory folders it may write to (``/tmp``, ``/dev/shm``
+  and its working folder ``/submission``, ``scratch_mib`` each), with the submission's other
+  files (not its notebooks) mounted read-only in the working folder. Nothing else: not the
+  course folder (``source/``, ``gradebook.db``, ``submitted/``, the other students), not the
+  home folder, not the repository's notebooks. Its environment variables are a fixed short
+  list, not the instructor's.
 - **No network:** the kernel has its own empty network namespace (``--unshare-net``). nbgrader
   talks to it over Unix sockets instead of TCP (ZeroMQ's ``ipc`` transport): the kernel creates
   them in its own ``/tmp``, and nbgrader reaches them through ``/proc/<pid>/root``, so nothing on
   the host's disk is writable by the kernel.
 - **Limits:** it runs in its own process namespace (as user ``nobody`` when grading as root,
-  because the process limit does not apply to root), under ``prlimit``: address space
+  because the process limit does not apply to root and then counts every process of
+  ``nobody``), under ``prlimit``: address space
   ``memory_mib`` (RLIMIT_AS), ``processes`` processes and threads (RLIMIT_NPROC),
   ``cpu_seconds`` of CPU time (RLIMIT_CPU), no core files; numpy uses ``threads`` threads.
   nbgrader interrupts a cell after ``Execute.timeout`` seconds (60 in the course
@@ -40,7 +41,9 @@ The design, in short:
 What the sandbox does not do: student code still runs in the same kernel as the check cells, so
 it can still redefine what a check cell calls and pass a check it should fail (see the guide,
 *Grading in a sandbox*); the hidden tests of the notebook being graded reach the kernel when
-their cell runs.
+their cell runs. The memory limit is per process and on address space: memory kept in
+in-memory files (``memfd_create``, or a namespace of its own when grading as root) is not
+counted; only a cgroup (a container or virtual machine with a memory limit) caps that.
 """
 
 from __future__ import annotations
@@ -77,12 +80,15 @@ WORKDIR = "/submission"  # the kernel's working folder, inside the sandbox
 NOBODY = 65534
 
 
-def _base_args() -> list[str]:
+def _base_args(scratch: int = 2**20) -> list[str]:
     args = ["--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grading"]
+    if os.geteuid() != 0:  # bwrap is in a user namespace: no more of them inside
+        args += ["--unshare-user", "--disable-userns"]
     for folder in SYSTEM_DIRS:
         args += ["--ro-bind-try", folder, folder]
-    return [*args, "--proc", "/proc", "--dev", "/dev"]
+    return [*args, "--proc", "/proc", "--dev", "/dev", "--size", str(scratch), "--perms", "1777",
+            "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
 
 
 @functools.cache
@@ -163,7 +169,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [arg for name, value in env.items() for arg in ("--setenv", name, value)]
 
     def _sandbox(self, cmd: list[str], cwd: str, data_fd: int, info_fd: int) -> list[str]:
-        args, readonly, made = [self.bwrap, *_base_args()], ["/proc", "/dev", *SYSTEM_DIRS], []
+        size = str(self.scratch_mib * 2**20)
+        args, readonly = [self.bwrap, *_base_args(int(size))], ["/proc", "/dev", *SYSTEM_DIRS]
+        made: list[str] = []
 
         def mount(kind: str, source: str, target: str, *options: str) -> None:
             if kind == "--ro-bind" and any(map(pathlib.Path(target).is_relative_to, readonly)):
@@ -175,7 +183,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             args.extend([*options, kind, *([source] if source else []), target])
             (readonly if kind.startswith("--ro") else made).append(target)
 
-        size = str(self.scratch_mib * 2**20)
         mount("--tmpfs", "", "/tmp", "--size", size, "--perms", "1777")
         mount("--tmpfs", "", WORKDIR, "--size", size, "--perms", "1777")
         for folder in _python_dirs():

@@ -5,13 +5,17 @@ Usage (from the repository's root, in the environment that has dlbasics and nbgr
     python scripts/make_course.py                      # every chapter, into instructor/
     python scripts/make_course.py --chapters 01 05     # only chapters 1 and 5
     python scripts/make_course.py --out ~/dl-course    # another course folder
+    python scripts/make_course.py --no-sandbox         # autograde WITHOUT the sandbox (unsafe)
 
 For each chapter ``notebooks/NN_name.ipynb`` this writes the nbgrader *source* version
 ``<out>/source/chNN_name/NN_name.ipynb`` and runs ``nbgrader generate_assignment chNN_name
 --force``, which puts the *student* version in ``<out>/release/chNN_name/`` (with a zip of it in
 ``<out>/handout/`` for an LMS) and records the exercises and their points in
 ``<out>/gradebook.db``. ``<out>/nbgrader_config.py`` is (re)written every time; put your own
-settings in ``<out>/nbgrader_config_local.py``, which this script never touches.
+settings in ``<out>/nbgrader_config_local.py``, which this script never touches. That
+configuration makes ``nbgrader autograde`` run each submission's kernel in a sandbox
+(``scripts/grading_sandbox.py``, which needs bubblewrap), with 60 s per cell; the script says so
+when bubblewrap is missing here.
 
 The chapter notebooks stay the single source: the source version is the chapter with
 - its coding answer cells made visible (the book hides them in a dropdown),

@@ -213,11 +213,11 @@ def attack_lines(root: pathlib.Path) -> dict[str, str]:
     nb = nbformat.read(root / "autograded" / "mallory" / ASSIGNMENT / NOTEBOOK, as_version=4)
     lines = {}
     for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            for line in output.get("text", "").splitlines():
-                if line.startswith("ATTACK "):
-                    name, _, result = line.removeprefix("ATTACK ").partition(": ")
-                    lines[name] = result
+        text = "".join(output.get("text", "") for output in cell.get("outputs", []))
+        for line in text.splitlines():
+            if line.startswith("ATTACK "):
+                name, _, result = line.removeprefix("ATTACK ").partition(": ")
+                lines[name] = result
     return lines
 
 
@@ -268,9 +268,10 @@ def test_grades_are_earned_and_every_other_grade_unchanged(attacked):
 
 @pytest.mark.slow
 def test_grading_the_attacker_ends_within_the_cell_timeout(attacked):
-    # one looping cell, interrupted after TIMEOUT seconds; the rest is nbgrader and kernel start
-    assert attacked["seconds"] < TIMEOUT + 60, attacked["seconds"]
-    assert "Timeout waiting for execute reply" in attacked["log"]
+    # the looping cell is interrupted once, after TIMEOUT seconds, and grading goes on; the
+    # rest is nbgrader and one kernel start (a loose bound: the machine may be busy)
+    assert attacked["log"].count(f"Timeout waiting for execute reply ({TIMEOUT}s)") == 1
+    assert attacked["seconds"] < TIMEOUT + 120, attacked["seconds"]
 
 
 @pytest.mark.slow
