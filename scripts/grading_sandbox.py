@@ -56,6 +56,7 @@ import os
 import pathlib
 import shutil
 import signal
+import site
 import subprocess
 import sys
 
@@ -109,9 +110,12 @@ def bwrap_problem(bwrap: str = "bwrap") -> str | None:
 
 
 def _python_dirs() -> list[str]:
-    """The folders the kernel's Python needs: its installation, the virtual environment and the
-    folder that holds the ``dlbasics`` package (``src/`` for the course's editable install)."""
+    """The folders the kernel's Python needs: its installation, the virtual environment (or the
+    user's site-packages) and the folder that holds the ``dlbasics`` package (``src/`` for the
+    course's editable install)."""
     dirs = {sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix}
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        dirs.add(site.getusersitepackages())
     spec = importlib.util.find_spec("dlbasics")
     if spec and spec.submodule_search_locations:
         dirs.add(str(pathlib.Path(next(iter(spec.submodule_search_locations))).parent))
