@@ -5,13 +5,17 @@ Usage (from the repository's root, in the environment that has dlbasics and nbgr
     python scripts/make_course.py                      # every chapter, into instructor/
     python scripts/make_course.py --chapters 01 05     # only chapters 1 and 5
     python scripts/make_course.py --out ~/dl-course    # another course folder
+    python scripts/make_course.py --no-sandbox         # autograde WITHOUT the sandbox (unsafe)
 
 For each chapter ``notebooks/NN_name.ipynb`` this writes the nbgrader *source* version
 ``<out>/source/chNN_name/NN_name.ipynb`` and runs ``nbgrader generate_assignment chNN_name
 --force``, which puts the *student* version in ``<out>/release/chNN_name/`` (with a zip of it in
 ``<out>/handout/`` for an LMS) and records the exercises and their points in
 ``<out>/gradebook.db``. ``<out>/nbgrader_config.py`` is (re)written every time; put your own
-settings in ``<out>/nbgrader_config_local.py``, which this script never touches.
+settings in ``<out>/nbgrader_config_local.py``, which this script never touches. That
+configuration makes ``nbgrader autograde`` run each submission's kernel in a sandbox
+(``scripts/grading_sandbox.py``, which needs bubblewrap), with 60 s per cell; the script says so
+when bubblewrap is missing here.
 
 The chapter notebooks stay the single source: the source version is the chapter with
 - its coding answer cells made visible (the book hides them in a dropdown),
@@ -39,6 +43,7 @@ import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+SCRIPTS = ROOT / "scripts"
 DEFAULT_OUT = "instructor"
 COURSE_ID = "dlbasics"
 CHAPTER = re.compile(r"^(\d{2})_(\w+)$")
@@ -52,6 +57,7 @@ CONFIG = '''\
 # nbgrader_config_local.py next to this file (loaded last, never overwritten).
 # Run every nbgrader command from this folder, with dlbasics installed in the same environment.
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 here = os.path.dirname(os.path.abspath(__file__))
@@ -65,18 +71,38 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
 # nbgrader's exchange, set c.Exchange.root in nbgrader_config_local.py instead.
 c.Exchange.root = os.path.join(here, "exchange")
 
-# Grading runs every cell of a chapter (explorers, animations, the small training runs): give
-# the kernel time, and use the "python3" kernel of the environment that has dlbasics.
-c.Execute.timeout = 600
+# Grading runs every cell of a chapter in the "python3" kernel of the environment that has
+# dlbasics. A cell still running after 60 s is interrupted and its check fails (every chapter
+# runs in under a minute in all).
+c.Execute.timeout = 60
 c.Execute.startup_timeout = 180
 c.Execute.kernel_name = "python3"
-c.ExecutePreprocessor.timeout = 600
+c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.kernel_name = "python3"
 
 # A student who deletes a check cell gets it back (and graded) instead of a silent zero.
 c.OverwriteCells.add_missing_cells = True
 
-load_subconfig(os.path.join(here, "nbgrader_config_local.py"))  # noqa: F821
+# Autograding runs each submission's kernel in a sandbox (bubblewrap): it cannot read source/,
+# change gradebook.db, see the other submissions or use the network. See grading_sandbox.py in
+# the repository's scripts/ and the guide's section on the sandbox. nbgrader ignores a whole
+# configuration file that raises an error (and would then grade without the sandbox), so an
+# error here or in nbgrader_config_local.py makes autograding stop with the reason instead.
+try:
+    sys.path.insert(0, {scripts!r})
+    import grading_sandbox
+
+    grading_sandbox.use_in(c, enabled={sandbox})
+    load_subconfig(os.path.join(here, "nbgrader_config_local.py"))  # noqa: F821
+except Exception as error:
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class ConfigurationError(NbGraderPreprocessor):
+        def preprocess(self, nb, resources, reason=f"{{type(error).__name__}}: {{error}}"):
+            raise RuntimeError(f"not grading: the course configuration failed ({{reason}})")
+
+    c.Autograde.autograde_preprocessors = [ConfigurationError]
+    print(f"nbgrader_config.py: {{type(error).__name__}}: {{error}}", file=sys.stderr)
 '''
 
 STUDENT_NOTE = """\
@@ -207,8 +233,21 @@ def leaked_solution_lines(source_nb, release_nb) -> list[str]:
     return found
 
 
-def write_config(out: pathlib.Path) -> None:
-    (out / "nbgrader_config.py").write_text(CONFIG.format(course_id=COURSE_ID))
+def write_config(out: pathlib.Path, sandbox: bool = True) -> None:
+    (out / "nbgrader_config.py").write_text(
+        CONFIG.format(course_id=COURSE_ID, scripts=str(SCRIPTS), sandbox=sandbox))
+
+
+def sandbox_note(sandbox: bool) -> str | None:
+    """What the instructor must know about the grading sandbox on this machine, if anything."""
+    if not sandbox:
+        return ("warning: --no-sandbox: autograding will run every submission's code WITHOUT a "
+                "sandbox, with your permissions (it can read the solutions and change grades)")
+    sys.path.insert(0, str(SCRIPTS))
+    import grading_sandbox
+
+    problem = grading_sandbox.bwrap_problem()
+    return f"note: `nbgrader autograde` stops until this is fixed:\n{problem}" if problem else None
 
 
 def nbgrader_env() -> dict[str, str]:
@@ -226,10 +265,11 @@ def run_nbgrader(out: pathlib.Path, *args: str) -> None:
         raise SystemExit(f"`nbgrader {' '.join(args)}` failed (exit {result.returncode})")
 
 
-def build(out: pathlib.Path, chapters: list[pathlib.Path], generate: bool = True) -> list[str]:
+def build(out: pathlib.Path, chapters: list[pathlib.Path], generate: bool = True,
+          sandbox: bool = True) -> list[str]:
     """Write the course folder for ``chapters`` into ``out``; return the assignment names."""
     out.mkdir(parents=True, exist_ok=True)
-    write_config(out)
+    write_config(out, sandbox)
     sources = {}
     for path in chapters:
         name = assignment_name(path)
@@ -277,13 +317,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="chapter numbers or names (default: every chapter in notebooks/)")
     parser.add_argument("--no-generate", action="store_true",
                         help="write the source versions only, do not run generate_assignment")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="autograde WITHOUT the sandbox (unsafe: only for code you trust)")
     args = parser.parse_args(argv)
     chapters = discover_chapters(args.chapters)
     if not chapters:
         raise SystemExit("no chapter notebooks found in notebooks/")
     out = args.out.expanduser().resolve()
-    names = build(out, chapters, generate=not args.no_generate)
+    names = build(out, chapters, generate=not args.no_generate, sandbox=not args.no_sandbox)
     print(f"course folder: {out}")
+    note = sandbox_note(sandbox=not args.no_sandbox)
+    if note:
+        print(note, file=sys.stderr)
     if not args.no_generate:
         print(f"student versions: {out / 'release'}/<assignment>/ and {out / 'handout'}/*.zip")
         print(f"next: put submissions in {out / 'submitted'}/<student>/<assignment>/, then "
