@@ -46,7 +46,8 @@ _LABELS = {
 }
 # Box centres in the graph's axes (x from 0 to 10.9, y from 0.2 to 6), and half-sizes.
 _POS = {
-    "w1": (0.7, 5.3), "x1": (0.7, 4.3), "w2": (0.7, 3.2), "x2": (0.7, 2.2), "b": (0.7, 0.9),
+    # b sits under m2, so its edge to z passes below m2's box, not through it.
+    "w1": (0.7, 5.3), "x1": (0.7, 4.3), "w2": (0.7, 3.2), "x2": (0.7, 2.2), "b": (3.0, 1.0),
     "m1": (3.0, 4.8), "m2": (3.0, 2.7), "z": (5.4, 2.9), "a": (7.6, 2.9), "y": (7.6, 0.9),
     "L": (9.9, 2.9),
 }
@@ -247,8 +248,9 @@ class BackpropView:
                 mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
                 if y0 == y1:  # a short horizontal edge: label above the boxes
                     my += 0.62
-                elif child == "m2":  # a short edge between two boxes: label below them
-                    my -= 0.72
+                elif child == "b":  # near its own start, clear of m2's label above it
+                    mx, my = start[0] + 0.25 * (end[0] - start[0]) + 0.45, start[1] + 0.25 * (
+                        end[1] - start[1])
                 self.edge_text[child] = ax.text(
                     mx, my, "", ha="center", va="center", fontsize=8.5,
                     color=PALETTE["vermillion"], fontweight="bold",
