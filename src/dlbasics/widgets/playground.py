@@ -5,9 +5,9 @@ control, in three columns (data; network, with the width of each hidden layer on
 slider; training), Play / Pause / Step / Reset buttons, and one figure with
 
 * the **decision boundary**: each point of the plane shaded by the colour of its predicted
-  class, paler where the network is unsure; training points as circles, test points as
+  class, paler where the network is unsure; training points as circles, validation points as
   triangles;
-* the **training and test cost** after every step (log scale);
+* the **training and validation cost** after every step (log scale);
 * a **health readout** per layer: gradient norm, dead or saturated units, update-to-weight
   ratio (the checks of chapter 6).
 
@@ -67,8 +67,8 @@ BACKGROUNDS_KEPT = 12  # saved figure backgrounds, by axis limits
 DPI = 80
 
 GUIDE = ("each point of the plane is shaded with the colour of the class the network predicts "
-         "there, paler where it is unsure; circles are training points, triangles test points. "
-         "Changing a setting starts a new run at step 0.")
+         "there, paler where it is unsure; circles are training points, triangles validation "
+         "points. Changing a setting starts a new run at step 0.")
 
 #: Ready-made experiments: name → (what it shows, configuration).
 PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -106,13 +106,13 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "overfit": (
         "Thirty noisy training points and three layers of 16 units: the training cost keeps "
-        "falling while the test cost rises (overfitting).",
+        "falling while the validation cost rises (overfitting).",
         {"dataset": "moons", "noise": 0.35, "n_points": 60, "layers": 3, "units": 16,
          "activation": "relu", "lr": 0.01},
     ),
     "overfit_l2": (
         "The same small noisy set with an L2 penalty of 0.03: a smoother boundary, and the "
-        "test cost stays close to the training cost.",
+        "validation cost stays close to the training cost.",
         {"dataset": "moons", "noise": 0.35, "n_points": 60, "layers": 3, "units": 16,
          "activation": "relu", "lr": 0.01, "l2": 0.03},
     ),
@@ -137,8 +137,8 @@ HELP = {  # tooltips
     "dataset": "the points to classify; 'custom' is your own X, y",
     "classes": "number of classes (blobs and spirals only; the others have 2)",
     "noise": "how far the points scatter from the clean pattern",
-    "n_points": "training and test points together",
-    "train_fraction": "share of the points used for training; the rest (triangles) test",
+    "n_points": "training and validation points together",
+    "train_fraction": "share of the points used for training; the rest (triangles) for validation",
     "seed": "random seed of the data, the initial weights and the mini-batches",
     "layers": "hidden layers between the inputs and the output",
     "activation": "activation function of the hidden layers (the output is a softmax)",
@@ -616,7 +616,7 @@ def playground_twin(preset: str, *, frames: int = 10, steps: int = 600) -> HTML:
     view = PlaygroundView(fig, health=True, fixed_steps=int(steps))
     alt = (f"Animation, {len(shots)} frames, of the playground preset {preset!r} training from "
            f"step 0 to {shots[-1].step}: {description} Left, the decision regions with the "
-           "training points (circles) and test points (triangles); right, the training and test "
-           "cost per step and the health of each layer.")
+           "training points (circles) and validation points (triangles); right, the training "
+           "and validation cost per step and the health of each layer.")
     return HTML(scrubbable_html(fig, lambda i: view.update(shots[i]), len(shots),
                                 interval_ms=700, alt=alt))

@@ -2,7 +2,7 @@
 
 Nothing here draws. :class:`Run` holds one training run: the data split, the network, the
 optimizer and the history, and :meth:`Run.advance` trains a given number of steps (one step is
-one mini-batch update), evaluating the cost on the training and test sets after every step.
+one mini-batch update), evaluating the cost on the training and validation sets after every step.
 A diverging run stops cleanly: the weights go back to the last finite state and
 ``Run.message`` says what happened and which knob to turn.
 
@@ -70,8 +70,9 @@ DESCRIPTIONS: dict[str, str] = {
     "dataset": f"data set: one of {', '.join(DATASETS)} (or 'custom' for your own X, y)",
     "classes": "number of classes of blobs and spirals (2 to 5)",
     "noise": "standard deviation of the noise added to the points (0 to 0.5)",
-    "n_points": "number of points, training and test together (40 to 400)",
-    "train_fraction": "fraction of the points used for training (0.1 to 0.9); the rest test",
+    "n_points": "number of points, training and validation together (40 to 400)",
+    "train_fraction": ("fraction of the points used for training (0.1 to 0.9); "
+                       "the rest for validation"),
     "layers": "number of hidden layers (0 to 4)",
     "units": ("number of units per hidden layer (1 to 16): one number for every layer, or a "
               "list with one number per layer, e.g. [8, 4] for layers=2"),
@@ -265,7 +266,7 @@ def check_custom_data(X: Any, y: Any) -> tuple[Array, Array]:
     k = int(ya.max()) + 1 if len(ya) else 0
     if len(ya) < 10:
         raise ValueError(f"{where}: only {len(ya)} points; give at least 10 so that both the "
-                         "training and the test set get some")
+                         "training and the validation set get some")
     if ya.min() < 0 or k > MAX_CLASSES or len(np.unique(ya)) != k or k < 2:
         found = sorted(set(ya.tolist()))[:8]
         raise ValueError(f"{where}: the labels must be 0, 1, … K−1 with every class present "
@@ -390,7 +391,7 @@ class Run:
         return (X - self.mean) / self.scale
 
     def costs(self) -> tuple[float, float]:
-        """Cross-entropy on the training and test sets (evaluation mode, no penalty), from
+        """Cross-entropy on the training and validation sets (evaluation mode, no penalty), from
         one forward pass over both."""
         with np.errstate(all="ignore"):
             z = self.net.predict(self._Z_both)
@@ -506,16 +507,16 @@ class Run:
 
     def _status(self) -> str:
         tr, te = self.history["train"][-1], self.history["test"][-1]
-        head = (f"Step {self.step}: training cost {tr:.3f}, test cost {te:.3f}, test accuracy "
-                f"{self.accuracy():.0%}.")
+        head = (f"Step {self.step}: training cost {tr:.3f}, validation cost {te:.3f}, "
+                f"validation accuracy {self.accuracy():.0%}.")
         if self.step == 0:
-            head = (f"Step 0 (untrained): training cost {tr:.3f}, test cost {te:.3f}. Press Play "
-                    "or Step to train.")
+            head = (f"Step 0 (untrained): training cost {tr:.3f}, validation cost {te:.3f}. "
+                    "Press Play or Step to train.")
         notes = []
         if self.step >= MAX_STEPS:
             notes.append(f"Stopped at the limit of {MAX_STEPS} steps; press Reset to start again.")
         if self.step >= 200 and te > 1.5 * tr + 0.05:
-            notes.append("The test cost is well above the training cost: the network is "
+            notes.append("The validation cost is well above the training cost: the network is "
                          "overfitting; try L2, dropout, fewer units or more points.")
         warn = [f"{h.name}: {', '.join(h.warnings())}" for h in self.health if h.warnings()]
         if self.health_step and warn:

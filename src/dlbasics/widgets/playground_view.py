@@ -83,7 +83,7 @@ def make_frame(run: Run, grid: tuple[np.ndarray, tuple] | None = None) -> Frame:
         return np.clip(np.nan_to_num(a, nan=high, posinf=high, neginf=low), low, high)
 
     acc = run.accuracy()
-    title = f"step {run.step}: test accuracy {acc:.0%}"
+    title = f"step {run.step}: validation accuracy {acc:.0%}"
     if run.diverged:
         title = f"diverged at step {run.diverged_at}"
     return Frame(image, extent, run.X_train, run.y_train, run.X_test, run.y_test,
@@ -158,7 +158,7 @@ class PlaygroundView:
             Line2D([], [], color=PALETTE["black"], lw=1.8, marker=TRAIN_MARKER, mfc="0.6",
                    mec="black", label="training set (circles)"),
             Line2D([], [], color=PALETTE["vermillion"], ls="--", lw=1.8, marker=TEST_MARKER,
-                   mfc="0.6", mec="black", label="test set (triangles)"),
+                   mfc="0.6", mec="black", label="validation set (triangles)"),
         ]
         c.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
                  fontsize=9, frameon=False, borderaxespad=0.2, handlelength=3)
@@ -220,7 +220,7 @@ class PlaygroundView:
             line.set_markevery([len(cost) - 1])
         self.ax_cost.set_xlim(0, self.cost_xmax(f.step))
         self.cost_title.set_text(f"training {_cost(f.train_cost[-1])}, "
-                                 f"test {_cost(f.test_cost[-1])}")
+                                 f"validation {_cost(f.test_cost[-1])}")
         if not self.health_rows:
             return
         self.health_title.set_text(f"network {f.shape}: health of each layer"
