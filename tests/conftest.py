@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -12,6 +13,19 @@ import yaml
 from hypothesis import settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# Debian's Chromium, driven by playwright in the browser tests (test_site.py, test_jupyterlab.py);
+# never a browser of playwright's own. No network beyond what each test routes to 127.0.0.1.
+CHROMIUM = pathlib.Path(os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 # Property-based gradient checks: enough examples to find shape bugs, few enough to stay quick.
 # derandomize: every run tries the same examples, so a red CI run means a change broke

@@ -39,18 +39,8 @@ import time
 import urllib.request
 
 import pytest
-from conftest import ROOT
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT
 
-CHROMIUM = pathlib.Path(os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 if os.environ.get("DLBASICS_JLAB_CHAPTERS"):  # e.g. "01,08", while working on a layout

@@ -40,18 +40,7 @@ import urllib.parse
 
 import pytest
 import yaml
-from conftest import ROOT, toc_files
-
-CHROMIUM = pathlib.Path(os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, toc_files
 
 # Console errors a page may log, each as (regular expression, one-line reason). Keep it short:
 # an error belongs here only when it is harmless to a reader and cannot be fixed in the book.
