@@ -17,15 +17,20 @@ configuration makes ``nbgrader autograde`` run each submission's kernel in a san
 (``scripts/grading_sandbox.py``, which needs bubblewrap), with 60 s per cell; the script says so
 when bubblewrap is missing here.
 
-The chapter notebooks stay the single source: the source version is the chapter with
-- its coding answer cells made visible (the book hides them in a dropdown),
+The chapter notebooks stay the single source. In a chapter, each coding exercise's answer cell
+holds the stub the learner fills in (``# YOUR CODE HERE`` / ``raise NotImplementedError()``) and
+its reference answer sits, never executed, in a ```` ```python ```` block of the exercise's
+``{solution}`` dropdown. The source version is the chapter with
+- each stub's two lines replaced by its reference answer between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION`` (the rest of the reference must repeat the stub's lines),
 - its written solutions (the ``{solution}`` dropdown cells, and any gated ``solution-start`` ...
-  ``solution-end`` pair) removed, with an empty "Your answer" cell after each conceptual exercise,
+  ``solution-end`` pair) and the cells tagged ``not-in-assignment`` removed, with an empty
+  "Your answer" cell after each conceptual exercise,
 - a note for students under the title and at the exercises.
-nbgrader then replaces the code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` with a
-stub raising ``NotImplementedError``, removes ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN
-TESTS`` from the check cells (autograding puts them back) and clears the outputs. The script
-then checks that no line of a reference solution or hidden test is left in the release.
+nbgrader then turns the marked code back into the stub, removes ``### BEGIN HIDDEN TESTS`` ...
+``### END HIDDEN TESTS`` from the check cells (autograding puts them back) and clears the
+outputs. The script then checks that no line of a reference solution or hidden test is left in
+the release.
 """
 
 from __future__ import annotations
@@ -50,6 +55,9 @@ CHAPTER = re.compile(r"^(\d{2})_(\w+)$")
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's stub for Python
+NOT_IN_ASSIGNMENT = "not-in-assignment"  # tag of chapter cells that only make sense in the book
+REFERENCE = re.compile(r"^```python\n(.*?)\n```$", re.S | re.M)
 
 CONFIG = '''\
 # nbgrader configuration of the Deep Learning Basics course.
@@ -106,16 +114,16 @@ except Exception as error:
 '''
 
 STUDENT_NOTE = """\
-> **Assignment version ({assignment}).** The reference solutions are not in this copy.
+> **Assignment version ({assignment}).** This copy has no solutions.
 > Write each coding answer in the cell that says `# YOUR CODE HERE` (replace
 > `raise NotImplementedError()`, keep the function's name), run it, then run the check cell
 > under it. Write each conceptual answer in the cell marked *Your answer*. Do not change or
-> delete the check cells: grading puts the original ones back. Before handing in:
-> *Kernel → Restart Kernel and Run All Cells*, and check that every cell ran."""
+> delete the check cells: grading puts the original ones back, with more cases. Before handing
+> in: *Kernel → Restart Kernel and Run All Cells*, and check that every cell ran."""
 
 EXERCISES_NOTE = """\
-*In this assignment version:* write your code in the `# YOUR CODE HERE` cells (no new cells
-needed) and your written answers in the *Your answer* cells. There are no collapsed solutions."""
+*In this assignment version:* write your written answers in the *Your answer* cells. Checks
+that say *not answered yet* while you work score no points when graded."""
 
 ANSWER_CELL = "**Your answer:** *(double-click this cell and write here)*"
 
@@ -157,7 +165,54 @@ def is_check_cell(cell) -> bool:
 
 
 def _directive(cell, name: str) -> bool:
-    return cell.cell_type == "markdown" and cell.source.lstrip().startswith(f"```{{{name}}}")
+    return cell.cell_type == "markdown" and bool(
+        re.match(rf"`{{3,}}\{{{name}\}}", cell.source.lstrip()))
+
+
+def reference_answer(solution_source: str) -> str | None:
+    """The last ```` ```python ```` block of a ``{solution}`` cell: an exercise's reference answer."""
+    blocks = REFERENCE.findall(solution_source)
+    return blocks[-1] if blocks else None
+
+
+def with_reference(stub: str, reference: str, where: str = "an answer cell") -> str:
+    """The answer cell's nbgrader source: ``stub`` with its two stub lines replaced by the part of
+    ``reference`` they stand for, between the solution markers."""
+    lines, ref = stub.split("\n"), reference.split("\n")
+    try:
+        k = next(i for i, line in enumerate(lines) if line.strip() == STUB[0])
+    except StopIteration:
+        raise ValueError(f"{where}: no `{STUB[0]}` line in the answer cell") from None
+    if k + 1 >= len(lines) or lines[k + 1].strip() != STUB[1]:
+        raise ValueError(f"{where}: `{STUB[0]}` must be followed by `{STUB[1]}`")
+    head, tail = lines[:k], lines[k + 2:]
+    if ref[:len(head)] != head or (tail and ref[-len(tail):] != tail) or (
+            len(ref) <= len(head) + len(tail)):
+        raise ValueError(f"{where}: the reference answer must start with the answer cell's lines "
+                         "above the stub and end with those below it")
+    indent = lines[k][:len(lines[k]) - len(lines[k].lstrip())]
+    body = ref[len(head):len(ref) - len(tail)]
+    return "\n".join([*head, indent + BEGIN_SOLUTION, *body, indent + END_SOLUTION, *tail])
+
+
+def references(cells) -> dict[int, str]:
+    """Cell index of each answer cell -> its reference answer, from the next ``{solution}``."""
+    found, waiting = {}, []
+    for i, cell in enumerate(cells):
+        if is_answer_cell(cell):
+            waiting.append(i)
+        elif _directive(cell, "solution") and waiting:
+            reference = reference_answer(cell.source)
+            if reference is None:
+                gid = _nbgrader(cells[waiting[0]]).get("grade_id")
+                raise ValueError(f"{gid}: its {{solution}} cell has no ```python reference answer")
+            if len(waiting) > 1:
+                raise ValueError("one answer cell per coding exercise")
+            found[waiting.pop()] = reference
+    if waiting:
+        gid = _nbgrader(cells[waiting[0]]).get("grade_id")
+        raise ValueError(f"{gid}: no {{solution}} cell with its reference answer follows it")
+    return found
 
 
 def split_marked(source: str, begin: str, end: str) -> tuple[list[str], list[str]]:
@@ -177,9 +232,12 @@ def split_marked(source: str, begin: str, end: str) -> tuple[list[str], list[str
 def student_source(chapter: nbformat.NotebookNode, assignment: str) -> nbformat.NotebookNode:
     """The nbgrader source version of a chapter (see the module's docstring)."""
     nb = copy.deepcopy(chapter)
+    refs = references(nb.cells)
     cells, in_solution, exercise_has_code = [], False, False
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)  # run timestamps of the committed outputs
+        if NOT_IN_ASSIGNMENT in cell.metadata.get("tags", []):
+            continue
         if in_solution:
             in_solution = not _directive(cell, "solution-end")
             continue
@@ -192,6 +250,9 @@ def student_source(chapter: nbformat.NotebookNode, assignment: str) -> nbformat.
             exercise_has_code = False
         if is_answer_cell(cell):
             exercise_has_code = True
+            cell.source = with_reference(cell.source, refs[index],
+                                         f"{assignment}, {_nbgrader(cell).get('grade_id')}")
+            cell.outputs, cell.execution_count = [], None
             jupyter = cell.metadata.pop("jupyter", {})
             jupyter.pop("source_hidden", None)
             if jupyter:

@@ -31,12 +31,47 @@ def test_wrong_answer_says_got_expected_and_hint():
         check_function(sigmoid, SIGMOID_CASES)
 
 
-def test_stub_is_reported_as_not_answered():
-    def sigmoid(z):
-        raise NotImplementedError()
+def stub_sigmoid(z):
+    raise NotImplementedError()
 
+
+def test_stub_is_reported_as_not_answered_without_stopping_the_notebook(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    note = check_function(stub_sigmoid, SIGMOID_CASES, name="sigmoid")
+    assert note.startswith("○ sigmoid is not answered yet")
+    assert "✓" not in note
+    assert "It will be checked on 2 cases:" in note
+    assert "sigmoid(0.0) should return 0.5" in note
+    assert "sigmoid([-2.,  2.]) should return [0.1192, 0.8808]" in note
+
+
+def test_not_answered_lists_at_most_three_cases(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    cases = [Case((float(k),), float(k)) for k in range(5)]
+    note = check_function(stub_sigmoid, cases, name="f")
+    assert note.count("should return") == 3
+    assert note.endswith("... and 2 more cases")
+
+
+@pytest.mark.parametrize("mode", ["autograde", "validate"])
+def test_stub_fails_under_nbgrader(monkeypatch, mode):
+    monkeypatch.setenv("NBGRADER_EXECUTION", mode)
     with pytest.raises(AnswerError, match="not answered yet"):
+        check_function(stub_sigmoid, SIGMOID_CASES)
+    with pytest.raises(AnswerError, match="not answered yet"):
+        check_value("the parameter count", ..., 9610)
+
+
+def test_a_replaced_numpy_function_is_refused(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+
+    def sigmoid(z):
+        return 0.0 * np.asarray(z)
+
+    with pytest.raises(AnswerError, match=r"replaced numpy\.allclose.*restart the kernel"):
         check_function(sigmoid, SIGMOID_CASES)
+    with pytest.raises(AnswerError, match=r"replaced numpy\.allclose"):
+        check_value("the parameter count", 1, 9610)
 
 
 def test_missing_return_is_named():
@@ -69,9 +104,9 @@ def test_mutating_the_input_is_caught():
         check_function(relu, [Case((np.array([-1.0, 2.0]),), [0.0, 2.0])])
 
 
-def test_check_value():
+def test_check_value(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     assert check_value("the parameter count", 9610, 9610) == "✓ the parameter count is right"
-    with pytest.raises(AnswerError, match="not answered yet"):
-        check_value("the parameter count", ..., 9610)
+    assert "not answered yet" in check_value("the parameter count", ..., 9610)
     with pytest.raises(AnswerError, match=r"returned 9600, expected 9610: count the biases"):
         check_value("the parameter count", 9600, 9610, hint="count the biases")
