@@ -90,6 +90,7 @@ c.ExecutePreprocessor.kernel_name = "python3"
 
 # A student who deletes a check cell gets it back (and graded) instead of a silent zero.
 c.OverwriteCells.add_missing_cells = True
+c.RestoreHiddenTests.add_missing_cells = True
 
 # Autograding runs each submission's kernel in a sandbox (bubblewrap): it cannot read source/,
 # change gradebook.db, see the other submissions or use the network. See grading_sandbox.py in
@@ -101,6 +102,12 @@ try:
     import grading_sandbox
 
     grading_sandbox.use_in(c, enabled={sandbox})
+    # The audit: a submission whose cells change what the checks rely on (numpy.allclose,
+    # check_function, ...) scores 0 and is listed in audit.txt; and no checksum warning for
+    # untouched check cells. See grading_steps.py in the repository's scripts/.
+    import grading_steps
+
+    grading_steps.use_in(c, report=os.path.join(here, "audit.txt"))
     load_subconfig(os.path.join(here, "nbgrader_config_local.py"))  # noqa: F821
 except Exception as error:
     from nbgrader.preprocessors import NbGraderPreprocessor

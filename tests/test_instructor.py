@@ -41,6 +41,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_course.py"
 CHAPTERS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if re.match(r"\d\d_", p.name))
 STUDENTS = ("alice", "bob", "carol")
+# eve hands in chapter 4 with wrong answers and a line that makes every check say ✓
+# (dlbasics.checks.check_function rebound): the audit must give her 0 and name the line.
+CHEATER, CHEATED_CHAPTER = "eve", "04"
+CHEAT = ('import dlbasics.checks\n'
+         'dlbasics.checks.check_function = lambda *args, **kwargs: "✓ passed all checks"\n')
 HELPERS = {
     name for name, obj in vars(checks).items()
     if name.startswith("check_") and callable(obj) and obj.__module__ == checks.__name__
@@ -122,13 +127,14 @@ def test_exercise_cells_carry_nbgrader_metadata(chapter):
                             "schema_version": 3, "grade_id": gid}, f"{where}: answer metadata"
             assert gid.endswith("-answer"), f"{where}: an answer cell's id ends in -answer"
             lines = [line.strip() for line in cell.source.splitlines()]
-            assert lines.count("### BEGIN SOLUTION") == lines.count("### END SOLUTION") == 1, (
-                f"{where}: one ### BEGIN SOLUTION / ### END SOLUTION pair")
-            begin, end = lines.index("### BEGIN SOLUTION"), lines.index("### END SOLUTION")
-            assert any(lines[begin + 1:end]), f"{where}: empty reference solution"
-            assert "hide-input" in cell.metadata.get("tags", []), f"{where}: tag hide-input"
-            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
-                f"{where}: the book hides the solution (jupyter.source_hidden: true)")
+            assert lines[-2:] == list(make_course.STUB), (
+                f"{where}: the learner's stub, ending in {make_course.STUB}")
+            assert "SOLUTION" not in cell.source, (
+                f"{where}: the reference answer belongs in the {{solution}} dropdown, unexecuted")
+            assert "hide-input" not in cell.metadata.get("tags", []), (
+                f"{where}: the learner writes here, so the cell is shown")
+            assert not cell.metadata.get("jupyter", {}).get("source_hidden"), (
+                f"{where}: the learner writes here, so the cell is shown")
         else:
             assert is_check(cell), f"{where}: neither an answer nor a check cell"
             assert meta.get("solution") is False and meta.get("locked") is True, (
@@ -161,7 +167,7 @@ def test_check_cells_teach_through_dlbasics_checks(chapter):
     nb = read(chapter)
     imported = set()
     for cell in nb.cells:
-        if cell.cell_type == "code" and not is_check(cell):
+        if cell.cell_type == "code":
             for node in ast.walk(ast.parse(cell.source)):
                 if isinstance(node, ast.ImportFrom) and node.module == "dlbasics.checks":
                     imported |= {alias.asname or alias.name for alias in node.names}
@@ -175,7 +181,7 @@ def test_check_cells_teach_through_dlbasics_checks(chapter):
         assert by_name | by_attribute, (
             f"{chapter.name}, {gid}: call one of dlbasics.checks' {sorted(HELPERS)}")
         assert by_name <= imported, (
-            f"{chapter.name}, {gid}: import {sorted(by_name)} from dlbasics.checks in the setup")
+            f"{chapter.name}, {gid}: import {sorted(by_name)} from dlbasics.checks in the cell")
         assert not any(isinstance(node, ast.Assert) for node in ast.walk(tree)), (
             f"{chapter.name}, {gid}: a bare assert gives no teaching message; use a helper")
 
@@ -213,20 +219,26 @@ def test_course_folder_stays_out_of_tests_book_and_git():
 def test_source_version_keeps_every_code_cell_and_drops_written_solutions(chapter):
     nb = read(chapter)
     source = make_course.student_source(nb, make_course.assignment_name(chapter))
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    assert [c.source for c in source.cells if c.cell_type == "code"] == code
+    code = [c.source for c in nb.cells if c.cell_type == "code" and not is_answer(c)]
+    assert [c.source for c in source.cells if c.cell_type == "code" and not is_answer(c)] == code
+    assert sum(map(is_answer, source.cells)) == sum(map(is_answer, nb.cells))
     assert not any(marker in c.source for c in source.cells
                    for marker in ("{solution}", "{solution-start}", "{solution-end}")), (
         "the dropdown solutions belong to the book only")
-    solutions = sum(c.source.lstrip().startswith("```{solution}") for c in nb.cells)
+    solutions = sum(bool(re.match(r"`{3,}\{solution\}", c.source.lstrip())) for c in nb.cells)
     assert solutions == sum(c.source.lstrip().startswith("```{exercise}") for c in nb.cells), (
         "one {solution} cell (with :class: dropdown) per exercise")
     exercise_count = sum(c.source.lstrip().startswith("```{exercise}") for c in nb.cells)
     assert sum(c.source.lstrip().startswith("```{exercise}") for c in source.cells) == (
         exercise_count)
+    tags = [c.metadata.get("tags", []) for c in source.cells]
+    assert not any(make_course.NOT_IN_ASSIGNMENT in t for t in tags)
     for cell in filter(is_answer, source.cells):
         assert not cell.metadata.get("jupyter", {}).get("source_hidden")
         assert "hide-input" not in cell.metadata.get("tags", [])
+        inside, _ = make_course.split_marked(cell.source, make_course.BEGIN_SOLUTION,
+                                             make_course.END_SOLUTION)
+        assert inside, f"{nbgrader_meta(cell)['grade_id']}: the reference answer is marked"
     nbformat.validate(source)
 
 
@@ -272,6 +284,7 @@ class Course:
     grades: dict  # (student, assignment, grade_id) -> (score, max_score)
     export: list[dict]
     validate_log: str
+    autograde_log: str = ""
 
     def root(self, chapter: pathlib.Path) -> pathlib.Path:
         return self.roots[chapter.name]
@@ -323,21 +336,33 @@ def write_submissions(root: pathlib.Path, chapter: pathlib.Path) -> pathlib.Path
         folder = root / "submitted" / student / name
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / chapter.name)
+    if chapter.stem[:2] == CHEATED_CHAPTER:
+        nb = read(root / "release" / name / chapter.name)
+        answers = list(filter(is_answer, nb.cells))
+        for cell in answers:
+            cell.source = cell.source.replace("raise NotImplementedError()", "return 0")
+        answers[0].source = CHEAT + answers[0].source
+        folder = root / "submitted" / CHEATER / name
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / chapter.name)
     return root / "submitted" / "alice" / name / chapter.name
 
 
 def read_gradebook(root: pathlib.Path) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        from nbgrader.api import Gradebook
+        from nbgrader.api import Gradebook, MissingEntry
 
         grades = {}
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "dlbasics") as gb:
             for assignment in gb.assignments:
                 for notebook in assignment.notebooks:
-                    for student in STUDENTS:
-                        submission = gb.find_submission_notebook(
-                            notebook.name, assignment.name, student)
+                    for student in (*STUDENTS, CHEATER):
+                        try:
+                            submission = gb.find_submission_notebook(
+                                notebook.name, assignment.name, student)
+                        except MissingEntry:
+                            continue
                         for grade in submission.grades:
                             grades[student, assignment.name, grade.name] = (
                                 grade.score, grade.max_score)
@@ -370,7 +395,7 @@ def grade_course(root: pathlib.Path, chapters: list[pathlib.Path], validate: boo
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True) if validate else None
     try:
-        run([*nbgrader, "autograde", "*"], root, env)
+        autograde_log = run([*nbgrader, "autograde", "*"], root, env)
         run([*nbgrader, "generate_feedback", "*"], root, env)
         run([*nbgrader, "export", "--to", "grades.csv"], root, env)
         validate_log = checker.communicate(timeout=TIMEOUT)[0] if checker else ""
@@ -380,7 +405,8 @@ def grade_course(root: pathlib.Path, chapters: list[pathlib.Path], validate: boo
             checker.communicate()
     with open(root / "grades.csv", newline="") as handle:
         export = list(csv.DictReader(handle))
-    return Course({p.name: root for p in chapters}, read_gradebook(root), export, validate_log)
+    return Course({p.name: root for p in chapters}, read_gradebook(root), export, validate_log,
+                  autograde_log)
 
 
 @pytest.fixture(scope="session")
@@ -399,6 +425,7 @@ def course(tmp_path_factory) -> Course:
         grades={k: v for part in parts for k, v in part.grades.items()},
         export=[row for part in parts for row in part.export],
         validate_log=parts[0].validate_log,
+        autograde_log="\n".join(part.autograde_log for part in parts),
     )
 
 
@@ -430,8 +457,7 @@ def test_release_carries_no_solution_code(course, chapter):
                    "{solution-start}"):
         assert marker not in text, f"{marker!r} is still in the release"
     assert make_course.leaked_solution_lines(source, release) == []
-    original = read(chapter)
-    for cell in filter(is_answer, original.cells):
+    for cell in filter(is_answer, source.cells):
         lines = [line.strip() for line in cell.source.splitlines()]
         begin, end = lines.index("### BEGIN SOLUTION"), lines.index("### END SOLUTION")
         body = set(lines[begin + 1:end]) - set(lines[:begin] + lines[end + 1:]) - {""}
@@ -517,19 +543,94 @@ def test_feedback_html_for_every_submission(course, chapter):
         html = course.feedback(chapter, student)
         assert html.is_file(), f"no feedback for {student}: {html}"
     bob = course.feedback(chapter, "bob").read_text(encoding="utf-8")
-    assert "not answered yet" in bob
+    assert "is not answered yet:" in bob
     alice = course.feedback(chapter, "alice").read_text(encoding="utf-8")
-    assert "not answered yet" not in alice and "AnswerError" not in alice
+    assert "is not answered yet:" not in alice and "AnswerError" not in alice
 
 
 @pytest.mark.slow
 @chapters
 def test_export_writes_the_grades(course, chapter):
     name = make_course.assignment_name(chapter)
-    rows = {row["student_id"]: row for row in course.export if row["assignment"] == name}
+    rows = {row["student_id"]: row for row in course.export if row["assignment"] == name
+            and row["student_id"] != CHEATER}
     assert set(rows) == set(STUDENTS)
     total = sum(nbgrader_meta(c)["points"] for c in read(chapter).cells if is_check(c))
     first = sum(nbgrader_meta(c)["points"] for c in exercises(read(chapter))[0][1])
     assert {s: (float(r["score"]), float(r["max_score"])) for s, r in rows.items()} == {
         "alice": (total, total), "bob": (0, total), "carol": (first, total)}
 
+
+
+@pytest.mark.slow
+def test_the_audit_zeroes_a_submission_that_rebinds_the_checks(course):
+    chapter = next(p for p in CHAPTERS if p.stem[:2] == CHEATED_CHAPTER)
+    name = make_course.assignment_name(chapter)
+    cells = {k[2]: v for k, v in course.grades.items() if k[:2] == (CHEATER, name)}
+    assert cells and all(score == 0 for score, _ in cells.values()), cells
+    report = (course.root(chapter) / "audit.txt").read_text(encoding="utf-8")
+    assert f"{CHEATER} / {name}" in report and "dlbasics.checks.check_function" in report
+    assert not any(s in report for s in STUDENTS), "only the cheat is flagged"
+    graded = course.notebook("autograded", chapter, CHEATER)
+    for cell in filter(is_check, graded.cells):
+        assert any(o.get("ename") == "AuditError" for o in error_outputs(cell))
+    assert "audit:" in course.autograde_log
+
+
+@pytest.mark.slow
+def test_only_edited_check_cells_log_a_checksum_warning(course):
+    """carol replaced every check cell; alice, bob and eve left theirs untouched."""
+    edited = sum(is_check(c) for chapter in CHAPTERS for c in read(chapter).cells)
+    warnings_logged = course.autograde_log.count("Attribute 'checksum'")
+    assert warnings_logged == edited, course.autograde_log[-3000:]
+
+
+# --------------------------------------------------------------------------------------------
+# The audit (scripts/grading_steps.py), without nbgrader.
+
+
+def _grading_steps():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import grading_steps
+
+    return grading_steps
+
+
+@pytest.mark.parametrize("cheat, reason", [
+    ("np.allclose = lambda *a, **k: True", r"changes np\.allclose"),
+    ("import numpy\nnumpy.allclose = lambda *a, **k: True", r"changes numpy\.allclose"),
+    ("import numpy as n\nn.isclose = None", r"changes n\.isclose"),
+    ("def check_function(*args, **kwargs):\n    return '✓'", r"redefines check_function"),
+    ("check_function = print", r"redefines check_function"),
+    ("import dlbasics.checks as c\nc.check_function = len", r"changes c\.check_function"),
+    ("from dlbasics import checks\nchecks._compare = print", r"changes checks\._compare"),
+    ("setattr(np, 'allclose', print)", r"calls setattr"),
+    ("import builtins\nbuiltins.abs = print", r"imports builtins"),
+    ("np.__dict__['allclose'] = print", r"changes np\.__dict__"),
+    ("import sys\nsys.modules['numpy'] = None", r"sys\.modules"),
+    ("exec('np.allclose = print')", r"calls exec"),
+])
+def test_the_audit_flags_code_that_changes_the_checks(cheat, reason):
+    findings = _grading_steps().audit_source(cheat)
+    assert any(re.search(reason, why) for _, why in findings), findings
+
+
+@pytest.mark.parametrize("answer", [
+    "def f(x):\n    return np.allclose(x, 0) and x @ W + b",
+    "x = np.zeros(3)\nx.shape = (3, 1)\nplt.rcParams['font.size'] = 9",
+    "import numpy as np\nresult = np.sum(np.abs(v))\nv[0] = 1",
+])
+def test_the_audit_leaves_ordinary_answers_alone(answer):
+    assert _grading_steps().audit_source(answer) == []
+
+
+@chapters
+def test_the_chapters_own_code_passes_the_audit(chapter):
+    findings = _grading_steps().audit_notebook(read(chapter))
+    assert not findings, [str(f) for f in findings]
+
+
+def test_restoring_hidden_tests_matches_what_nbgrader_releases():
+    steps = _grading_steps()
+    source = ("a = 1\n### BEGIN HIDDEN TESTS\nb = 2\n### END HIDDEN TESTS\nprint(a)")
+    assert steps.without_hidden_tests(source) == "a = 1\nprint(a)"
