@@ -214,7 +214,7 @@ class RestoreHiddenTests(OverwriteCells):
             try:
                 original = self.gradebook.find_source_cell(
                     grade_id, self.notebook_id, self.assignment_id)
-            except Exception:  # noqa: BLE001 (nbgrader reports missing cells itself)
+            except Exception:
                 original = None
             if original is not None and original.locked and BEGIN_HIDDEN in original.source \
                     and without_hidden_tests(original.source).strip() == cell.source.strip():

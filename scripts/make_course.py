@@ -177,7 +177,7 @@ def _directive(cell, name: str) -> bool:
 
 
 def reference_answer(solution_source: str) -> str | None:
-    """The last ```` ```python ```` block of a ``{solution}`` cell: an exercise's reference answer."""
+    """The last ```` ```python ```` block of a ``{solution}`` cell: the reference answer."""
     blocks = REFERENCE.findall(solution_source)
     return blocks[-1] if blocks else None
 

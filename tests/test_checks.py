@@ -110,3 +110,9 @@ def test_check_value(monkeypatch):
     assert "not answered yet" in check_value("the parameter count", ..., 9610)
     with pytest.raises(AnswerError, match=r"returned 9600, expected 9610: count the biases"):
         check_value("the parameter count", 9600, 9610, hint="count the biases")
+
+
+def test_a_difference_below_the_shown_digits_is_stated():
+    with pytest.raises(AnswerError, match=r"differs from the expected value by up to 1e-05"):
+        check_function(lambda v: v + 1e-5, [Case((np.array([2.0, -4.0]),), [2.0, -4.0])],
+                       name="f", rtol=1e-9, atol=1e-9)

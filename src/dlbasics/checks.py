@@ -21,8 +21,8 @@ redefining it in an answer cell changes nothing either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,6 +167,7 @@ def check_value(
 
 def _compare(call: str, got: Any, expected: Any, hint: str, rtol: float, atol: float) -> None:
     tail = f": {hint}" if hint else ""
+    got_arr = exp_arr = None
     if got is None:
         raise AnswerError(f"{call} returned None: did you forget `return`?")
     if isinstance(expected, (bool, str)) or expected is None:
@@ -186,4 +187,8 @@ def _compare(call: str, got: Any, expected: Any, hint: str, rtol: float, atol: f
             )
         ok = bool(_NUMPY["allclose"](got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=False))
     if not ok:
-        raise AnswerError(f"{call} returned {_show(got)}, expected {_show(expected)}{tail}")
+        shown_got, shown_expected = _show(got), _show(expected)
+        if shown_got == shown_expected and got_arr is not None:  # differ beyond shown digits
+            worst = float(_NUMPY["abs"](got_arr - exp_arr).max())
+            shown_got += f" (differs from the expected value by up to {worst:.2g})"
+        raise AnswerError(f"{call} returned {shown_got}, expected {shown_expected}{tail}")
