@@ -163,6 +163,18 @@ CENTRAL = Answers(
         x[i] = old
     return grad
 """), r"one-sided difference"),
+        Mistake("one-sided difference with h fixed at 1e-5 (the argument h ignored)",
+                central("""\
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + 1e-5
+        up = f(x)
+        x[i] = old
+        grad[i] = (up - f(x)) / 1e-5
+    return grad
+"""), r"one-sided difference"),
         Mistake("x[i] not put back (on a copy)",
                 central("""\
     x = np.array(x, dtype=float)
