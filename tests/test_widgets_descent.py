@@ -8,9 +8,17 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from dlbasics.landscapes import HUGE, LANDSCAPES, descend, get_landscape, line_fit_landscape
+from dlbasics.landscapes import (
+    HUGE,
+    LANDSCAPES,
+    DescentPath,
+    descend,
+    get_landscape,
+    line_fit_landscape,
+)
 from dlbasics.optim import SGD
 from dlbasics.parameter import Parameter
+from dlbasics.plotting import PALETTE
 from dlbasics.widgets import (
     batch_explorer,
     batch_twin,
@@ -25,11 +33,13 @@ from dlbasics.widgets import (
 from dlbasics.widgets.descent import (
     OPTIMIZER_NAMES,
     REGIMES,
+    WARNING_REGIMES,
     BatchCache,
     DescentCache,
     classify_run,
     gradient_spread,
     regime_learning_rates,
+    run_measures,
 )
 
 
@@ -109,16 +119,56 @@ def lr_explorer():
 
 def test_regimes_follow_the_curvature_of_the_quadratic():
     land = line_fit_landscape()
-    lam_max = land.curvatures()[-1]
+    lam_min, lam_max = land.curvatures()
+    eta_star = 2 / (lam_min + lam_max)
     cache = DescentCache()
-    below, over, past = 0.9 / lam_max, 1.5 / lam_max, 2.05 / lam_max
-    assert compute_learning_rate(below, cache=cache).regime == "good"
-    assert compute_learning_rate(over, cache=cache).regime == "oscillating"
-    assert compute_learning_rate(past, cache=cache).regime == "diverged"
-    assert compute_learning_rate(1e-4, cache=cache).regime == "too small"
-    r = compute_learning_rate(over, cache=cache)
+
+    def regime(lr):
+        return compute_learning_rate(lr, cache=cache).regime
+
+    assert regime(1e-4) == "too small"
+    assert regime(0.1 / lam_max) == "too small"
+    assert regime(0.9 / lam_max) == "good"
+    assert regime(1.3 / lam_max) == "overshoots but converges"
+    assert regime(eta_star) == "overshoots but converges"
+    assert regime(1.99 / lam_max) == "slow zig-zag"
+    assert regime(2.05 / lam_max) == "diverged"  # grows without stopping in 200 steps
+    assert regime(2.5 / lam_max) == "diverged"  # stops early
+    r = compute_learning_rate(1.5 / lam_max, cache=cache)
     assert r.thresholds == pytest.approx((1 / lam_max, 2 / lam_max))
-    assert f"{2 / lam_max:.3g}" in r.message
+    assert f"{2 / lam_max:.3g}" in r.message and f"{eta_star:.3g}" in r.message
+
+
+def test_steps_turn_back_exactly_above_one_over_lambda_max():
+    """Plain gradient descent on a quadratic: the steepest direction overshoots, and steps
+    turn back, exactly when eta > 1/lambda_max."""
+    land = line_fit_landscape()
+    lam_max = land.curvatures()[-1]
+    for factor in (0.5, 0.9, 0.99):
+        assert run_measures(land, descend(land, "sgd", factor / lam_max, 200))[1] == 0
+    for factor in (1.05, 1.5, 1.9):
+        assert run_measures(land, descend(land, "sgd", factor / lam_max, 200))[1] > 0
+
+
+def test_overshooting_but_converging_is_not_called_bad(lr_explorer):
+    """Past 1/lambda_max the steps overshoot, yet the cost ends far lower than at any rate the
+    explorer calls "good": such a run must not get the warning colour."""
+    land = line_fit_landscape()
+    lam_min, lam_max = land.curvatures()
+    cache = DescentCache()
+    best_good = compute_learning_rate(0.99 / lam_max, cache=cache)
+    assert best_good.regime == "good"
+    for lr in (0.066, 0.09, 2 / (lam_min + lam_max)):
+        r = compute_learning_rate(lr, cache=cache)
+        assert r.regime == "overshoots but converges" and r.regime not in WARNING_REGIMES
+        assert r.turn_backs > 0 and r.progress < best_good.progress / 10
+        assert "Overshoots but converges" in r.message
+        lr_explorer.set(landscape="line_fit", optimizer="sgd", lr=lr, steps=200)
+        assert lr_explorer.view.banner.get_text() == "OVERSHOOTS BUT CONVERGES"
+        assert lr_explorer.view.banner.get_color() == "black"
+    lr_explorer.set(lr=1.99 / lam_max)
+    assert lr_explorer.result.regime == "slow zig-zag"
+    assert lr_explorer.view.banner.get_color() == PALETTE["vermillion"]
 
 
 def test_the_regime_sweep_visits_every_regime():
@@ -126,15 +176,38 @@ def test_the_regime_sweep_visits_every_regime():
     regimes = [compute_learning_rate(lr, cache=cache).regime for lr in regime_learning_rates()]
     assert set(regimes) == set(REGIMES)
     order = [REGIMES.index(r) for r in regimes]
-    assert order == sorted(order)  # too small → good → oscillating → diverged
+    assert order == sorted(order)  # too small → good → overshoots → slow zig-zag → diverged
 
 
-def test_oscillating_steps_overshoot_the_valley_floor():
+def test_the_rule_in_numbers():
+    """classify_run on hand-made paths: progress q = gap at the end / gap at the start, and
+    the steps that turn back."""
+    land = get_landscape("bowl")  # J = p1²/2 + 10 p2², minimum 0 at the origin
+
+    def path(points, diverged=False):
+        pts = np.array(points, dtype=float)
+        return DescentPath(pts, np.array([land.cost(*p) for p in pts]), diverged, len(pts) - 1)
+
+    straight = [(4.0, 0.0), (2.0, 0.0), (1.0, 0.0), (0.02, 0.0)]  # q = 2.5e-5
+    assert classify_run(land, path(straight)) == "good"
+    bounce = [(4.0, 0.0), (-2.0, 0.0), (1.0, 0.0), (0.02, 0.0)]  # steps turn back
+    assert classify_run(land, path(bounce)) == "overshoots but converges"
+    creep = [(4.0, 0.0), (3.9, 0.0), (3.8, 0.0), (3.7, 0.0)]
+    assert classify_run(land, path(creep)) == "too small"
+    zigzag = [(4.0, 0.0), (-3.9, 0.0), (3.8, 0.0), (-3.7, 0.0)]  # every step turns back
+    assert classify_run(land, path(zigzag)) == "slow zig-zag"
+    assert classify_run(land, path([(4.0, 0.0), (-5.0, 0.0)])) == "diverged"  # q > 1
+    assert classify_run(land, path(straight, diverged=True)) == "diverged"
+    q, turns, fraction = run_measures(land, path(zigzag))
+    assert q == pytest.approx(3.7**2 / 4.0**2) and turns == 2 and fraction == 1.0
+
+
+def test_overshooting_steps_cross_the_valley_floor():
     land = get_landscape("bowl")  # curvature 20 along p2
-    path = descend(land, "sgd", 1.5 / 20, 20)
-    signs = np.sign(path.points[:, 1])
+    path = descend(land, "sgd", 1.5 / 20, 200)
+    signs = np.sign(path.points[:20, 1])
     assert (signs[1:] != signs[:-1]).all()  # p2 changes sign at every step
-    assert classify_run(land, path, "sgd", 1.5 / 20) == "oscillating"
+    assert classify_run(land, path) == "overshoots but converges"
 
 
 @pytest.mark.parametrize("control", ["lr", "momentum", "steps"])
@@ -156,6 +229,8 @@ def test_every_slider_on_every_landscape(lr_explorer, control, landscape):
             assert r.message
             if r.regime == "diverged":
                 assert "DIVERGED" in lr_explorer.view.banner.get_text()
+            warn = lr_explorer.view.banner.get_color() == PALETTE["vermillion"]
+            assert warn == (r.regime in WARNING_REGIMES)
     assert bytes(lr_explorer.image.value).startswith(b"\x89PNG")
 
 

@@ -1,6 +1,7 @@
 """The gradient-flow explorer (chapter 6): its verdicts checked against the theory of the chapter
 (deep sigmoid networks vanish, large weights explode, ReLU with He initialization is healthy,
-batch normalization and skip connections carry the gradient back), its measurements against
+ReLU with Xavier initialization loses its forward signal, batch normalization and skip
+connections carry the gradient back), its measurements against
 the package's own diagnostics, every control across its range with no warnings (warnings are
 errors in the test suite), the cache and the static twin."""
 
@@ -13,6 +14,8 @@ from dlbasics.diagnostics import activation_stats, gradient_norms
 from dlbasics.widgets import Explorer, compute_gradflow, gradflow_explorer, gradflow_twin
 from dlbasics.widgets.gradflow import (
     ACTIVATIONS,
+    FADE_RATIO,
+    GROW_RATIO,
     INITS,
     MAX_DEPTH,
     MIN_DEPTH,
@@ -82,11 +85,53 @@ def test_batch_norm_tames_large_weights():
                             batch_norm=True).verdict == "healthy"
 
 
-def test_shallow_networks_are_healthy():
+def test_shallow_networks_are_healthy_unless_tiny_weights_shrink_the_signal():
     for activation in ACTIVATIONS:
         for init in INITS:
-            assert compute_gradflow(depth=2, activation=activation,
-                                    init=init).verdict == "healthy", (activation, init)
+            r = compute_gradflow(depth=2, activation=activation, init=init)
+            if init == "small" and activation != "sigmoid":  # x 0.06 in one layer
+                assert r.verdict == "signal fades", activation
+                assert r.signal_ratio < FADE_RATIO and 1e-2 < r.ratio < 1e2
+            else:
+                assert r.verdict == "healthy", (activation, init)
+
+
+@pytest.mark.parametrize("depth", [10, 15, 20])
+def test_relu_with_xavier_weights_is_not_healthy(depth):
+    """Even gradients, but a forward signal that halves its variance in every layer (He et al.
+    2015): the verdict says so, and He initialization at the same depth is healthy."""
+    r = compute_gradflow(depth=depth, activation="relu", init="xavier")
+    assert 1e-2 < r.ratio < 1e2  # the backward test alone would pass
+    assert r.signal_ratio < FADE_RATIO
+    assert r.verdict == "signal fades"
+    assert "SIGNAL FADES" in r.message and "He initialization" in r.message
+    he = compute_gradflow(depth=depth, activation="relu", init="he")
+    assert he.verdict == "healthy" and he.signal_ratio > 0.3
+    assert compute_gradflow(depth=depth, activation="relu", init="xavier",
+                            batch_norm=True).verdict == "healthy"
+
+
+def test_the_forward_signal_is_what_the_next_layer_sees():
+    """Without skip connections the signal is the activations; with them it is x + F(x), which
+    tiny weights leave intact although every block's own activations are tiny."""
+    plain = compute_gradflow(depth=12, activation="tanh", init="he")
+    np.testing.assert_array_equal(plain.signal_std, plain.act_std)
+    skip = compute_gradflow(depth=12, activation="tanh", init="small", residual=True)
+    assert skip.act_std[-1] < 0.1 * skip.act_std[0]  # each block adds almost nothing …
+    assert 0.5 < skip.signal_ratio < 2 and skip.verdict == "healthy"  # … to an intact signal
+    X, _ = probe_batch()
+    net = build_network(12, "tanh", "small", residual=True)
+    _, trace = net.forward(X, training=True, trace=True)
+    blocks = [t.output for t in trace if t.kind == "residual"]
+    np.testing.assert_allclose(skip.signal_std[1:], [np.std(b) for b in blocks], rtol=1e-12)
+
+
+def test_all_positive_sigmoid_outputs_pile_up_through_skip_connections():
+    r = compute_gradflow(depth=20, activation="sigmoid", init="small", residual=True)
+    assert r.signal_ratio > GROW_RATIO and r.verdict == "signal grows"
+    assert "pile up" in r.message and "batch normalization" in r.message
+    assert compute_gradflow(depth=20, activation="sigmoid", init="small", residual=True,
+                            batch_norm=True).verdict == "healthy"
 
 
 def test_advice_names_only_remedies_not_yet_in_use():
@@ -112,6 +157,14 @@ def test_classify_gradients_thresholds():
     assert classify_gradients(np.array([1e-9, 1e-9, 1e-9, 1.0]), w)[0] == "vanishing"
     assert classify_gradients(np.array([500.0, 500.0, 500.0, 1.0]), w)[0] == "exploding"
     assert classify_gradients(np.array([np.inf, 1.0, 1.0, 1.0]), w)[0] == "exploding"
+    even = np.array([1.0, 1.0, 1.0, 1.0])
+    assert classify_gradients(even, w, np.array([1.0, 0.5, 0.2])) == ("healthy", 1.0)
+    assert classify_gradients(even, w, np.array([1.0, 0.5, 0.09]))[0] == "signal fades"
+    assert classify_gradients(even, w, np.array([1.0, 5.0, 11.0]))[0] == "signal grows"
+    assert classify_gradients(even, w, np.array([0.0, 0.0, 0.0]))[0] == "healthy"
+    # the backward tests come first
+    assert classify_gradients(np.array([1e-3, 1e-1, 1.0, 1.0]), w,
+                              np.array([1.0, 1e-3, 1e-6]))[0] == "vanishing"
 
 
 # --- measurements -----------------------------------------------------------------------------

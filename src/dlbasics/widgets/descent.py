@@ -1,7 +1,9 @@
 """Gradient-descent explorers (chapter 5): the learning rate, an optimizer race, the batch size.
 
 * :func:`learning_rate_explorer`: one optimizer on a 2-D landscape; the learning rate on a log
-  scale from far too small to past divergence, with the regime named on the plot.
+  scale from far too small to past divergence, with the regime named on the plot. The regime
+  is measured on the run, by how close it ends to the minimum and whether its steps turn back
+  (:func:`classify_run` states the rule).
 * :func:`race_explorer`: SGD, momentum, RMSProp and Adam from the same start.
 * :func:`batch_explorer`: mini-batch gradient descent on a line fit, from one example per step
   to the whole set, with the spread of the mini-batch gradients.
@@ -36,9 +38,17 @@ from ._base import Explorer, static_twin
 OPTIMIZER_NAMES = ("sgd", "momentum", "rmsprop", "adam")
 OPTIMIZER_COLORS = {"sgd": PALETTE["blue"], "momentum": PALETTE["orange"],
                     "rmsprop": PALETTE["green"], "adam": PALETTE["purple"]}
-REGIMES = ("too small", "good", "oscillating", "diverged")
-#: A run is "good" once its cost is within this fraction of the starting gap J(p₀) − J_min.
+#: The regimes of a run, in the order plain gradient descent on a quadratic meets them as the
+#: learning rate grows (:func:`classify_run` states the rule).
+REGIMES = ("too small", "good", "overshoots but converges", "slow zig-zag", "diverged")
+#: A run has converged once its cost gap J − J_min is at most this fraction of the gap at the
+#: start, J(p₀) − J_min.
 GOOD_TOL = 1e-4
+#: A run that has not converged is a "slow zig-zag" if more than this fraction of its steps
+#: turn back (reverse the previous step); otherwise it is "too small".
+ZIGZAG_FRACTION = 0.5
+#: Regimes drawn in the warning colour: the run blew up, or it bounces without getting close.
+WARNING_REGIMES = ("slow zig-zag", "diverged")
 MAX_STEPS = 300
 RACE_MAX_STEPS = 300
 CACHE_SIZE = 64
@@ -124,48 +134,90 @@ class LearningRateResult:
     path: DescentPath
     gap: np.ndarray  # J − J_min at each point (floored)
     regime: str  # one of REGIMES
+    progress: float  # (J − J_min) at the end over (J − J_min) at the start: 0 is the minimum
+    turn_backs: int  # steps that reverse the previous one (see run_measures)
     thresholds: tuple[float, float] | None  # (1/λmax, 2/λmax) for plain GD on a quadratic
     message: str
 
 
-def _zigzag_fraction(points: np.ndarray) -> float:
-    """Fraction of consecutive steps that reverse direction (negative dot product)."""
+def _turn_backs(points: np.ndarray) -> tuple[int, int]:
+    """``(turning, moving)``: how many consecutive pairs of steps reverse direction (negative
+    dot product), among the ``moving`` pairs in which a step is longer than about 1e-12."""
     d = np.diff(points, axis=0)
-    if len(d) < 3:
-        return 0.0
+    if len(d) < 2:
+        return 0, 0
     with np.errstate(all="ignore"):
         dots = np.einsum("ij,ij->i", d[1:], d[:-1])
         scale = np.einsum("ij,ij->i", d[1:], d[1:]) + np.einsum("ij,ij->i", d[:-1], d[:-1])
     moving = scale > 1e-24
-    return float(np.mean(dots[moving] < 0)) if moving.any() else 0.0
+    return int(np.sum(dots[moving] < 0)), int(np.sum(moving))
 
 
-def classify_run(landscape: Landscape, path: DescentPath, optimizer: str, lr: float) -> str:
-    """Name the regime of a run: ``"too small"``, ``"good"``, ``"oscillating"``, ``"diverged"``.
+def run_measures(landscape: Landscape, path: DescentPath) -> tuple[float, int, float]:
+    r"""The two measurements :func:`classify_run` uses: ``(progress, turn_backs, fraction)``.
 
-    Diverged: the run blew up, or ended higher than it started. Oscillating: for plain gradient
-    descent on a quadratic, :math:`\\eta > 1/\\lambda_{\\max}` (each step overshoots along the
-    steepest direction); otherwise most steps reverse the previous one. Good: the cost got
-    within ``GOOD_TOL`` of the starting gap. Too small: none of these, not there yet.
+    ``progress`` is :math:`(J_T - J_{\min}) / (J_0 - J_{\min})`, the cost gap at the end of
+    the run over the gap at the start (1: no progress, 0: at the minimum; ``inf`` for a run
+    that blew up). ``turn_backs`` counts the steps that reverse the previous one (negative dot
+    product of successive steps) and ``fraction`` is their share of the steps that move.
     """
     gap0 = path.costs[0] - landscape.minimum
     gap = path.costs[-1] - landscape.minimum
-    if path.diverged or gap > gap0:
+    if path.diverged:
+        progress = math.inf
+    elif gap0 > 0:
+        progress = max(float(gap / gap0), 0.0)
+    else:  # started at the minimum
+        progress = 0.0 if gap <= 0 else math.inf
+    turning, moving = _turn_backs(path.points)
+    return progress, turning, (turning / moving if moving else 0.0)
+
+
+def classify_run(landscape: Landscape, path: DescentPath) -> str:
+    """Name the regime of a run from two measurements (:func:`run_measures`): how close it
+    ends to the minimum, and whether its steps turn back.
+
+    With :math:`q = (J_T - J_{\\min}) / (J_0 - J_{\\min})` the cost gap at the end over the gap
+    at the start, and a step said to *turn back* when it points against the previous one
+    (negative dot product):
+
+    - ``"diverged"``: the run blew up (a coordinate or the cost became huge and it stopped),
+      or :math:`q > 1`: it ended further from the minimum than it started.
+    - ``"good"``: :math:`q \\le` ``GOOD_TOL`` (:math:`10^{-4}`), and no step turned back.
+    - ``"overshoots but converges"``: :math:`q \\le 10^{-4}`, and at least one step turned
+      back: the path zig-zags across the valley (or swings past the minimum) and still gets
+      there. Not a problem: on an ill-conditioned cost the fastest learning rates are here.
+    - ``"slow zig-zag"``: :math:`10^{-4} < q \\le 1`, and more than ``ZIGZAG_FRACTION`` (half)
+      of the steps turned back: the run bounces across the valley and hardly gets closer.
+    - ``"too small"``: :math:`10^{-4} < q \\le 1` otherwise: still on its way, not there yet.
+
+    For plain gradient descent on a quadratic this follows the theory of chapter 5: steps turn
+    back exactly when :math:`\\eta > 1/\\lambda_{\\max}` (the steepest direction overshoots), the
+    run converges fastest near :math:`\\eta^\\star = 2/(\\lambda_{\\min} + \\lambda_{\\max})`,
+    and it is a slow zig-zag just below :math:`2/\\lambda_{\\max}` and diverges above it.
+    """
+    progress, turning, fraction = run_measures(landscape, path)
+    if path.diverged or progress > 1.0:
         return "diverged"
-    lam = landscape.curvatures()
-    if optimizer == "sgd" and lam is not None:
-        if lr > 1.0 / lam[-1]:
-            return "oscillating"
-    elif _zigzag_fraction(path.points) > 0.5:
-        return "oscillating"
-    return "good" if gap <= GOOD_TOL * gap0 else "too small"
+    if progress <= GOOD_TOL:
+        return "overshoots but converges" if turning > 0 else "good"
+    return "slow zig-zag" if fraction > ZIGZAG_FRACTION else "too small"
 
 
 _REGIME_TEXT = {
-    "too small": "TOO SMALL: still far from the minimum after {steps} steps",
-    "good": "GOOD: within {tol:g} of the start's cost gap after {steps} steps",
-    "oscillating": "OSCILLATING: steps overshoot and zig-zag across the valley",
-    "diverged": "DIVERGED: the cost grows without bound",
+    "too small": "Too small: after {steps} steps J − J_min = {gap:.3g} is still {q:.1e} of "
+                 "its start ({gap0:.3g}); the run is on its way but not there yet.",
+    "good": "Good: J − J_min fell from {gap0:.3g} to {gap:.3g} ({q:.1e} of its start) in "
+            "{steps} steps, and no step turned back.",
+    "overshoots but converges": "Overshoots but converges: {turns} of the {steps} steps "
+                                "turned back (the path overshoots and zig-zags), yet J − J_min "
+                                "fell from {gap0:.3g} to {gap:.3g} ({q:.1e} of its start). "
+                                "Overshooting is harmless as long as it dies out.",
+    "slow zig-zag": "Slow zig-zag: {turns} of the {steps} steps turned back and J − J_min is "
+                    "still {q:.1e} of its start ({gap0:.3g} to {gap:.3g}): the steps bounce "
+                    "across the valley and hardly get closer.",
+    "diverged": "Diverged: the cost grew from {gap0:.3g} to {gap:.3g} above its minimum in "
+                "{steps} steps.",
 }
 
 
@@ -173,11 +225,13 @@ def compute_learning_rate(lr: float = 0.03, optimizer: str = "sgd", momentum: fl
                           steps: int = 200, landscape: str = "line_fit", *,
                           cache: DescentCache | None = None) -> LearningRateResult:
     """Run ``optimizer`` with learning rate ``lr`` for ``steps`` steps on ``landscape`` and name
-    the regime. ``momentum`` is μ for ``"momentum"`` and β₁ for ``"adam"``."""
+    the regime (``classify_run`` in ``dlbasics.widgets.descent`` states the rule). ``momentum``
+    is μ for ``"momentum"`` and β₁ for ``"adam"``."""
     cache = cache or DescentCache()
     land = cache.landscape(landscape)
     path = cache.path(landscape, optimizer, lr, steps, **optimizer_kwargs(optimizer, momentum))
-    regime = classify_run(land, path, optimizer, lr)
+    regime = classify_run(land, path)
+    progress, turns, _ = run_measures(land, path)
     thresholds = None
     lam = land.curvatures()
     parts = []
@@ -186,20 +240,27 @@ def compute_learning_rate(lr: float = 0.03, optimizer: str = "sgd", momentum: fl
                      "cost or a coordinate became huge.")
     else:
         gap0, gap = path.costs[0] - land.minimum, path.costs[-1] - land.minimum
-        parts.append(f"Regime: {regime}. After {steps} steps J − J_min = {max(gap, 0.0):.3g} "
-                     f"(it started at {gap0:.3g}).")
+        parts.append(_REGIME_TEXT[regime].format(steps=steps, gap0=gap0, gap=max(gap, 0.0),
+                                                 q=progress, turns=turns))
+        if regime == "too small" and turns:
+            parts.append(f"{turns} of its steps turned back: it overshoots now and then, "
+                         "but most steps keep their direction.")
     if lam is not None:
         thresholds = (1.0 / lam[-1], 2.0 / lam[-1])
         if optimizer == "sgd":
-            parts.append(f"On this quadratic the steepest curvature is λmax = {lam[-1]:.3g}: "
-                         f"plain gradient descent overshoots for η > 1/λmax = "
-                         f"{thresholds[0]:.3g} and diverges for η > 2/λmax = "
-                         f"{thresholds[1]:.3g}.")
-    if optimizer != "sgd" and regime != "diverged":
-        parts.append("The thresholds 1/λ and 2/λ are those of plain gradient descent; "
-                     f"{optimizer} moves differently.")
+            eta_star = 2.0 / (lam[0] + lam[-1])
+            parts.append(f"On this quadratic λmin = {lam[0]:.3g} and λmax = {lam[-1]:.3g} "
+                         f"(κ = {lam[-1] / lam[0]:.3g}): plain gradient descent overshoots in "
+                         f"the steepest direction for η > 1/λmax = {thresholds[0]:.3g}, is "
+                         f"fastest near η* = 2/(λmin + λmax) = {eta_star:.3g} and diverges "
+                         f"for η > 2/λmax = {thresholds[1]:.3g}.")
+        elif regime != "diverged":
+            parts.append(f"For plain gradient descent this quadratic's thresholds are "
+                         f"1/λmax = {thresholds[0]:.3g} and 2/λmax = {thresholds[1]:.3g}; "
+                         f"{optimizer} moves differently.")
     return LearningRateResult(landscape, optimizer, float(lr), float(momentum), int(steps), path,
-                              cost_gap(land, path.costs), regime, thresholds, " ".join(parts))
+                              cost_gap(land, path.costs), regime, progress, turns, thresholds,
+                              " ".join(parts))
 
 
 def _contour_levels(land: Landscape, J: np.ndarray) -> np.ndarray:
@@ -287,10 +348,11 @@ class LearningRateView:
         self.ax_cost.set_title(f"regime: {r.regime}")
         k = r.path.steps_taken
         text = {"diverged": f"DIVERGED after {k} step{'s' * (k != 1)}",
-                "oscillating": "OSCILLATING", "too small": "TOO SMALL: not there yet",
-                "good": "GOOD"}[r.regime]
+                "slow zig-zag": "SLOW ZIG-ZAG: barely getting closer",
+                "overshoots but converges": "OVERSHOOTS BUT CONVERGES",
+                "too small": "TOO SMALL: not there yet", "good": "GOOD"}[r.regime]
         self.banner.set_text(text)
-        self.banner.set_color(PALETTE["vermillion"] if r.regime in ("diverged", "oscillating")
+        self.banner.set_color(PALETTE["vermillion"] if r.regime in WARNING_REGIMES
                               else "black")
 
 
@@ -323,12 +385,13 @@ def learning_rate_explorer(lr: float = 0.03, optimizer: str = "sgd", momentum: f
 
 
 def regime_learning_rates(landscape: str = "line_fit") -> list[float]:
-    """Learning rates that cross every regime of plain gradient descent on a quadratic
-    landscape: from 1/100 of 1/λmax up to just past 2/λmax."""
+    """Learning rates that cross every regime of plain gradient descent in 200 steps on a
+    quadratic landscape: from 1/100 of 1/λmax up to just past 2/λmax (on the line fit: too
+    small, too small, good, overshoots but converges twice, slow zig-zag, diverged twice)."""
     lam = get_landscape(landscape).curvatures()
     if lam is None:
         raise ValueError(f"landscape {landscape!r} is not quadratic; pass the values yourself")
-    factors = [0.01, 0.1, 0.6, 0.9, 1.3, 1.9, 2.05, 2.5]
+    factors = [0.01, 0.1, 0.9, 1.3, 1.9, 1.99, 2.05, 2.5]
     return [float(f"{f / lam[-1]:.3g}") for f in factors]
 
 
@@ -346,7 +409,7 @@ def learning_rate_twin(sweep: str = "lr", values=None, **fixed):
     alt = (f"Animation, {len(values)} frames: gradient descent on the contour plot of a cost "
            f"(left) and its cost per step on a log scale (right), as {sweep} goes from "
            f"{values[0]} to {values[-1]}; each frame names its regime: too small, good, "
-           "oscillating or diverged.")
+           "overshoots but converges, slow zig-zag or diverged.")
     return static_twin(partial(compute_learning_rate, cache=cache),
                        partial(LearningRateView, cache=cache), sweep, list(values),
                        figsize=LR_FIGSIZE, interval_ms=1200, alt=alt, **settings)

@@ -8,11 +8,28 @@ measured:
 - the norm of each layer's weight gradient, :math:`\\lVert \\partial J/\\partial W_l \\rVert`
   (:func:`dlbasics.diagnostics.gradient_norms`), from the first layer to the output;
 - the spread of each hidden layer's activations and their histogram, with the fraction of
-  saturated sigmoid/tanh units or dead ReLU units (:func:`dlbasics.diagnostics.activation_stats`).
+  saturated sigmoid/tanh units or dead ReLU units (:func:`dlbasics.diagnostics.activation_stats`);
+- the spread (standard deviation) of each hidden layer's output, the signal the next layer
+  sees: the activations themselves, or :math:`x + F(x)` for a residual block.
 
-:func:`classify_gradients` turns the norms into a verdict, *vanishing*, *exploding* or
-*healthy*, which the result states in words in its ``message`` and the figure in its title.
-Every explorer keeps its own :class:`GradflowCache` of results, so returning to a setting costs
+:func:`classify_gradients` turns these into a verdict, checked in this order:
+
+1. **exploding**: some gradient norm is not finite, the first hidden layer's gradient norm is
+   more than :data:`EXPLODE_RATIO` (100) times the last hidden layer's, or some hidden layer's
+   gradient is more than :data:`EXPLODE_RELATIVE` (100) times the norm of its weights;
+2. **vanishing**: the first hidden layer's gradient norm is less than :data:`VANISH_RATIO`
+   (1/100) times the last one's, or every hidden layer's gradient is less than
+   :data:`VANISH_RELATIVE` (1e-5) times its weights;
+3. **signal fades**: going forward, the spread of the last hidden layer's output is less than
+   :data:`FADE_RATIO` (1/10) times the first hidden layer's: the deep layers see almost nothing
+   of the input, even if the gradients are evenly spread (ReLU with Xavier weights, for
+   example);
+4. **signal grows**: that spread is more than :data:`GROW_RATIO` (10) times the first's;
+5. **healthy**: none of these. The gradients of the first and last hidden layers are within a
+   factor of 100 of each other and the forward signal keeps its spread within a factor of 10.
+
+The result states the verdict in words in its ``message`` and the figure in its title. Every
+explorer keeps its own :class:`GradflowCache` of results, so returning to a setting costs
 nothing.
 """
 
@@ -46,7 +63,7 @@ _INIT_FUNCS = {"small": get_initializer("normal", std=0.01),
 WIDTH = 32  # units per hidden layer (and input features)
 N_EXAMPLES = 64  # examples in the fixed batch
 MIN_DEPTH, MAX_DEPTH = 2, 20
-VERDICTS = ("vanishing", "exploding", "healthy")
+VERDICTS = ("vanishing", "exploding", "signal fades", "signal grows", "healthy")
 #: First-to-last hidden-layer gradient ratio below which the gradient is called vanishing …
 VANISH_RATIO = 1e-2
 #: … and above which it is called exploding.
@@ -56,6 +73,11 @@ EXPLODE_RATIO = 1e2
 EXPLODE_RELATIVE = 1e2
 #: … vanishing when every layer's gradient is below this fraction of its weights.
 VANISH_RELATIVE = 1e-5
+#: Going forward, the signal fades when the last hidden layer's output has a spread (std)
+#: below this fraction of the first hidden layer's …
+FADE_RATIO = 0.1
+#: … and grows when it is above this multiple.
+GROW_RATIO = 10.0
 #: The histogram range of each activation; ReLU outputs above 4 are counted in the last bin.
 HIST_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 4.0)}
 N_BINS = 40
@@ -97,16 +119,32 @@ def build_network(depth: int = 15, activation: str = "sigmoid", init: str = "xav
     return Network(layers, name=f"{depth}-layer {activation}")
 
 
-def classify_gradients(grad_norms: np.ndarray, weight_norms: np.ndarray) -> tuple[str, float]:
+def signal_ratio(signal_std: np.ndarray) -> float:
+    """The spread of the last hidden layer's output over the first's (1.0 if both are 0)."""
+    first, last = float(signal_std[0]), float(signal_std[-1])
+    if first > 0 and math.isfinite(first):
+        return last / first if math.isfinite(last) else math.inf
+    return 1.0 if last == 0 else math.inf
+
+
+def classify_gradients(grad_norms: np.ndarray, weight_norms: np.ndarray,
+                       signal_std: np.ndarray | None = None) -> tuple[str, float]:
     """Name the gradient flow of a network from its per-layer norms (first layer first, the
-    output layer last): returns ``(verdict, ratio)``.
+    output layer last) and, if given, the spread of each hidden layer's output going forward
+    (``signal_std``, first hidden layer first): returns ``(verdict, ratio)``.
 
     ``ratio`` is the first hidden layer's gradient norm over the last hidden layer's. The
-    verdict is ``"exploding"`` if a norm is not finite, the ratio exceeds
-    :data:`EXPLODE_RATIO`, or some hidden layer's gradient exceeds :data:`EXPLODE_RELATIVE`
-    times its weights; ``"vanishing"`` if the ratio is below :data:`VANISH_RATIO` or every
-    hidden layer's gradient is below :data:`VANISH_RELATIVE` times its weights; otherwise
-    ``"healthy"``.
+    verdict is, in this order:
+
+    - ``"exploding"`` if a norm is not finite, the ratio exceeds :data:`EXPLODE_RATIO` (100),
+      or some hidden layer's gradient exceeds :data:`EXPLODE_RELATIVE` (100) times its weights;
+    - ``"vanishing"`` if the ratio is below :data:`VANISH_RATIO` (1/100) or every hidden
+      layer's gradient is below :data:`VANISH_RELATIVE` (1e-5) times its weights;
+    - ``"signal fades"`` if the last hidden layer's output spreads less than
+      :data:`FADE_RATIO` (1/10) times as much as the first's (:func:`signal_ratio`);
+    - ``"signal grows"`` if it spreads more than :data:`GROW_RATIO` (10) times as much;
+    - ``"healthy"`` otherwise: gradients within a factor of 100 of each other from the first
+      to the last hidden layer, and a forward signal that keeps its size within a factor of 10.
     """
     g = np.asarray(grad_norms, dtype=float)
     w = np.asarray(weight_norms, dtype=float)
@@ -119,6 +157,12 @@ def classify_gradients(grad_norms: np.ndarray, weight_norms: np.ndarray) -> tupl
         return "exploding", ratio
     if ratio < VANISH_RATIO or relative.max() < VANISH_RELATIVE:
         return "vanishing", ratio
+    if signal_std is not None:
+        forward = signal_ratio(np.asarray(signal_std, dtype=float))
+        if forward < FADE_RATIO:
+            return "signal fades", ratio
+        if forward > GROW_RATIO:
+            return "signal grows", ratio
     return "healthy", ratio
 
 
@@ -134,12 +178,21 @@ class GradflowResult:
     grad_norms: np.ndarray  # ‖∂J/∂W‖ of every Dense layer, first hidden … output (depth + 1)
     weight_norms: np.ndarray  # ‖W‖ of the same layers
     act_std: np.ndarray  # std of each hidden layer's activations (depth)
+    signal_std: np.ndarray  # std of each hidden layer's output: act_std, or x + F(x) of a block
+    signal_ratio: float  # signal_std of the last hidden layer over the first's
     saturated: np.ndarray  # fraction saturated (sigmoid/tanh) or dead (ReLU) per hidden layer
     hist: np.ndarray  # (depth, N_BINS): fraction of each hidden layer's outputs in each bin
     edges: np.ndarray  # the N_BINS + 1 bin edges
     ratio: float  # first / last hidden layer's gradient norm
     verdict: str  # one of VERDICTS
     message: str
+
+
+def _hidden_outputs(trace: list) -> list[np.ndarray]:
+    """The output of every hidden layer in a traced forward pass, the signal the next layer
+    sees: an activation layer's output, or a residual block's :math:`x + F(x)`."""
+    return [t.output for t in trace[:-1] if isinstance(t.kind, str)
+            and (t.kind == "residual" or t.kind in ACTIVATIONS)]
 
 
 def _hidden_activations(net: Network) -> list[np.ndarray]:
@@ -171,15 +224,37 @@ def _fmt(v: float) -> str:
 
 
 def _advice(verdict: str, activation: str, init: str, batch_norm: bool, residual: bool,
-            act_std: np.ndarray, off: float) -> str:
+            signal_std: np.ndarray, off: float) -> str:
     """What to try next, naming only remedies the setting does not use yet."""
     if verdict == "healthy":
         healthy = ("The first and the last hidden layer get gradients within a factor of 100 of "
-                   "each other: every layer can learn.")
+                   "each other, and the signal keeps its size going forward within a factor of "
+                   "10: every layer can learn.")
         if activation != "relu" and off > 0.25:
             healthy += (" But many outputs are saturated: their units pass back little gradient "
                         "and learn slowly.")
         return healthy
+    if verdict == "signal fades":
+        if activation == "relu" and init == "xavier":
+            return ("Xavier weights have half the variance ReLU needs: each ReLU layer then "
+                    "halves the variance of the signal, so the deep layers see almost nothing "
+                    "of the input, and their weight gradients, which scale with that signal, "
+                    "are small everywhere. Remedy: He initialization, or batch normalization.")
+        if init == "small":
+            return ("Weights this small shrink the signal in every layer; the gradients have "
+                    "not yet fallen apart, but they will in a deeper network. Remedy: an "
+                    "initialization matched to the activation (Xavier for tanh and sigmoid, He "
+                    "for ReLU), or batch normalization or skip connections.")
+        return ("The deep layers see almost nothing of the input. Remedies: an initialization "
+                "matched to the activation, batch normalization, skip connections.")
+    if verdict == "signal grows":
+        if residual and not batch_norm:
+            what = (" The sigmoid's outputs are all positive, so they pile up." if
+                    activation == "sigmoid" else "")
+            return ("Each skip connection adds its block's output to the signal, so the signal "
+                    f"grows from block to block.{what} Remedy: batch normalization inside the "
+                    "blocks.")
+        return ("Remedies: an initialization matched to the activation, batch normalization.")
     if verdict == "vanishing":
         if init == "small":
             return ("Weights this small shrink the signal in every layer, forward and backward. "
@@ -201,8 +276,8 @@ def _advice(verdict: str, activation: str, init: str, batch_norm: bool, residual
                 "during training, gradient clipping.")
     if residual and not batch_norm:
         return (f"Each skip connection adds its block's output to the signal, so the "
-                f"activations grow from block to block (their spread goes from "
-                f"{_fmt(float(act_std[0]))} to {_fmt(float(act_std[-1]))}). Remedy: batch "
+                f"signal grows from block to block (its spread goes from "
+                f"{_fmt(float(signal_std[0]))} to {_fmt(float(signal_std[-1]))}). Remedy: batch "
                 "normalization inside the blocks; during training, gradient clipping.")
     if batch_norm and init == "small":
         return ("Batch normalization undoes the scale of the weights going forward, so very "
@@ -214,14 +289,20 @@ def _advice(verdict: str, activation: str, init: str, batch_norm: bool, residual
 
 def _message(r_depth: int, activation: str, init: str, batch_norm: bool, residual: bool,
              verdict: str, ratio: float, grad_norms: np.ndarray, relative: np.ndarray,
-             off: np.ndarray, act_std: np.ndarray) -> str:
+             off: np.ndarray, signal_std: np.ndarray) -> str:
     extras = [x for x, on in (("batch normalization", batch_norm),
                               ("residual connections", residual)) if on]
     setup = (f"{r_depth} hidden layers, {activation}, {INITS[init]} initialization"
              + (", " + " and ".join(extras) if extras else ""))
-    parts = [f"{verdict.upper()} gradients ({setup})."]
+    head = (f"{verdict.upper()} gradients" if verdict in ("vanishing", "exploding")
+            else verdict.upper())
+    parts = [f"{head} ({setup})."]
     parts.append(f"The first layer's gradient norm is {_fmt(ratio)} times the last hidden "
                  f"layer's ({_fmt(grad_norms[0])} against {_fmt(grad_norms[-2])}).")
+    forward = signal_ratio(signal_std)
+    parts.append(f"Going forward, the spread of layer {r_depth}'s output is {_fmt(forward)} "
+                 f"times layer 1's ({_fmt(float(signal_std[-1]))} against "
+                 f"{_fmt(float(signal_std[0]))}).")
     top = float(np.max(relative)) if np.all(np.isfinite(relative)) else math.inf
     if verdict == "vanishing" and ratio >= VANISH_RATIO:
         parts.append(f"Every layer's gradient is tiny, at most {_fmt(top)} times the size of its "
@@ -236,7 +317,7 @@ def _message(r_depth: int, activation: str, init: str, batch_norm: bool, residua
     if verdict == "vanishing" and activation == "sigmoid" and float(np.mean(off)) < 0.05:
         parts.append("Few units are saturated, yet the gradient shrinks: the sigmoid's slope is "
                      "at most 1/4, so every layer scales the gradient down.")
-    parts.append(_advice(verdict, activation, init, batch_norm, residual, act_std,
+    parts.append(_advice(verdict, activation, init, batch_norm, residual, signal_std,
                          float(np.mean(off))))
     return " ".join(parts)
 
@@ -285,9 +366,10 @@ def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "
     Returns
     -------
     GradflowResult
-        Per-layer gradient norms, activation spreads and histograms, the first-to-last
-        gradient ratio, the verdict (``"vanishing"``, ``"exploding"`` or ``"healthy"``) and a
-        message that states it in words.
+        Per-layer gradient norms, activation spreads and histograms, the spread of every
+        hidden layer's output, the first-to-last gradient ratio, the verdict (one of
+        ``VERDICTS``, by the rule of ``classify_gradients``, both in this module) and a message
+        that states it in words.
     """
     depth = int(min(max(int(depth), MIN_DEPTH), MAX_DEPTH))
     batch_norm, residual = bool(batch_norm), bool(residual)
@@ -300,9 +382,10 @@ def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "
     net = build_network(depth, activation, init, batch_norm, residual)
     cache.n_builds += 1
     with np.errstate(all="ignore"):  # "large" ReLU networks reach 1e20: reported, not warned
-        out = net.forward(X, training=True)
+        out, trace = net.forward(X, training=True, trace=True)
         net.backward(2.0 * (out - Y) / len(X), input_grad=False)  # J = mean squared error
         acts = _hidden_activations(net)
+        signal_std = np.array([float(np.std(h)) for h in _hidden_outputs(trace)])
         norms = np.array(list(gradient_norms(net).values()))
         dense = [la for la in iter_layers(net.layers) if isinstance(la, Dense)]
         weights = np.array([np.linalg.norm(la.W.value) for la in dense])
@@ -312,18 +395,20 @@ def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "
         hist = np.array([np.histogram(np.clip(a, lo, hi), bins=edges)[0] / a.size
                          for a in acts])
     off = np.array([_fraction_off(a, activation) for a in acts])
-    verdict, ratio = classify_gradients(norms, weights)
+    verdict, ratio = classify_gradients(norms, weights, signal_std)
     relative = norms[:-1] / np.maximum(weights[:-1], 1e-300)  # hidden layers: ‖∂J/∂W‖ / ‖W‖
     message = _message(depth, activation, init, batch_norm, residual, verdict, ratio, norms,
-                       relative, off, act_std)
+                       relative, off, signal_std)
     result = GradflowResult(depth, activation, init, batch_norm, residual, norms, weights,
-                            act_std, off, hist, edges, ratio, verdict, message)
+                            act_std, signal_std, signal_ratio(signal_std), off, hist, edges,
+                            ratio, verdict, message)
     cache.put(key, result)
     return result
 
 
 # --- the view -------------------------------------------------------------------------------
 _VERDICT_COLOR = {"vanishing": PALETTE["blue"], "exploding": PALETTE["vermillion"],
+                  "signal fades": PALETTE["blue"], "signal grows": PALETTE["vermillion"],
                   "healthy": PALETTE["green"]}
 #: The fixed range of the log axis: from the smallest gradients (a 20-layer sigmoid network
 #: with tiny weights, about 1e-37) to the largest (a 20-layer ReLU network with σ = 1, 1e23).
@@ -332,9 +417,9 @@ FLOOR, CEILING = 1e-40, 1e30
 
 
 class GradflowView:
-    """Left: per-layer gradient norms (backward) and activation spreads (forward), log scale,
-    with the verdict. Right: the histogram of every hidden layer's activations, one row per
-    layer (darker = more of the layer's outputs in that bin)."""
+    """Left: per-layer gradient norms (backward) and the spread of each hidden layer's output
+    (forward), log scale, with the verdict. Right: the histogram of every hidden layer's
+    activations, one row per layer (darker = more of the layer's outputs in that bin)."""
 
     def __init__(self, fig) -> None:
         self.ax, self.ax_hist = fig.subplots(1, 2, width_ratios=[1.15, 1])
@@ -342,7 +427,7 @@ class GradflowView:
         (self.grad_line,) = ax.semilogy([], [], "-o", ms=4, lw=1.8, color=PALETTE["vermillion"],
                                         label="gradient norm $\\|\\partial J/\\partial W_l\\|$")
         (self.std_line,) = ax.semilogy([], [], "--s", ms=3, lw=1.2, color=PALETTE["blue"],
-                                       label="std of activations $a_l$")
+                                       label="std of layer outputs $a_l$")
         ax.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=(FLOOR, CEILING),
                xlabel="layer $l$ (input → output)")
         ax.yaxis.set_major_locator(FixedLocator(10.0 ** np.arange(-40, 31, 10)))
@@ -376,10 +461,13 @@ class GradflowView:
         layers = np.arange(1, r.depth + 2)
         grads = np.where(np.isfinite(r.grad_norms), r.grad_norms, CEILING)
         self.grad_line.set_data(layers, np.clip(grads, FLOOR, CEILING))
-        self.std_line.set_data(layers[:-1], np.clip(r.act_std, FLOOR, CEILING))
+        self.std_line.set_data(layers[:-1], np.clip(r.signal_std, FLOOR, CEILING))
         title = self.ax.title  # the verdict, in its colour
         largest = float(np.max(r.grad_norms)) if np.all(np.isfinite(r.grad_norms)) else math.inf
-        if VANISH_RATIO <= r.ratio <= EXPLODE_RATIO and r.verdict != "healthy":
+        if r.verdict.startswith("signal"):
+            title.set_text(f"{r.verdict.upper()}: std layer {r.depth} / layer 1 = "
+                           f"{_fmt(r.signal_ratio)}")
+        elif VANISH_RATIO <= r.ratio <= EXPLODE_RATIO and r.verdict != "healthy":
             title.set_text(f"{r.verdict.upper()}: largest gradient {_fmt(largest)}")
         else:  # short titles: text is most of the time an update takes
             title.set_text(f"{r.verdict.upper()}: layer 1 / layer {r.depth} = {_fmt(r.ratio)}")
@@ -422,9 +510,9 @@ def _controls(depth: int, activation: str, init: str, batch_norm: bool,
 def gradflow_explorer(depth: int = 15, activation: str = "sigmoid", init: str = "xavier",
                       batch_norm: bool = False, residual: bool = False) -> Explorer:
     """Per-layer gradient norms and activation histograms of a deep network at initialization,
-    with the verdict (vanishing, exploding, healthy); controls for the depth, activation,
-    initialization, batch normalization and residual connections. ``explorer.cache`` holds
-    the results computed so far."""
+    with the verdict (vanishing, exploding, signal fades, signal grows, healthy); controls
+    for the depth, activation, initialization, batch normalization and residual connections.
+    ``explorer.cache`` holds the results computed so far."""
     cache = GradflowCache()
     explorer = Explorer("Gradient-flow explorer",
                         _controls(depth, activation, init, batch_norm, residual),
@@ -448,8 +536,9 @@ def gradflow_twin(sweep: str = "init", values=None, **fixed):
     settings.pop(sweep, None)
     cache = GradflowCache()
     alt = (f"Animation, {len(values)} frames: left, the gradient norm of every layer of a deep "
-           "network (vermillion) and the spread of its activations (blue, dashed) on a log "
-           "scale, with the verdict vanishing, exploding or healthy; right, a histogram of "
+           "network (vermillion) and the spread of each hidden layer's output (blue, dashed) on "
+           "a log scale, with the verdict vanishing, exploding, signal fades, signal grows or "
+           "healthy; right, a histogram of "
            f"each hidden layer's activations, one row per layer; as {sweep} goes from "
            f"{values[0]} to {values[-1]}.")
     return static_twin(partial(compute_gradflow, cache=cache), GradflowView, sweep, values,
