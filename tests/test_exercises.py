@@ -246,3 +246,14 @@ def free_names(source: str) -> set[str]:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
     return loaded - bound
+
+
+def test_no_saved_output_shows_a_tick_nobody_earned():
+    """The website shows the committed outputs: no check there may claim a pass."""
+    for chapter in CHAPTERS:
+        nb = nbformat.read(chapter, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                text = _text(cell.get("outputs", []))
+                assert "passed all" not in text and "is right" not in text, (
+                    f"{chapter.name}, cell {index}: {text[:200]!r}")

@@ -66,7 +66,7 @@ class Case:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, list):
+    if isinstance(value, list) and any(isinstance(v, (float, list)) for v in value):
         try:
             value = _NUMPY["asarray"](value, dtype=float)
         except (TypeError, ValueError):
@@ -126,7 +126,8 @@ def check_function(
         except NotImplementedError:
             return _not_answered(name, cases)
         except Exception as exc:
-            raise AnswerError(f"{call} raised {type(exc).__name__}: {exc}") from exc
+            tail = f": {case.hint}" if case.hint else ""
+            raise AnswerError(f"{call} raised {type(exc).__name__}: {exc}{tail}") from exc
         for original, passed in zip(case.args, args, strict=True):
             if (isinstance(original, _NUMPY["ndarray"])
                     and not _NUMPY["array_equal"](original, passed)):
