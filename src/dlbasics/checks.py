@@ -170,7 +170,7 @@ def _compare(call: str, got: Any, expected: Any, hint: str, rtol: float, atol: f
     tail = f": {hint}" if hint else ""
     got_arr = exp_arr = None
     if got is None:
-        raise AnswerError(f"{call} returned None: did you forget `return`?")
+        raise AnswerError(f"{call} returned None: did you forget `return`?{tail}")
     if isinstance(expected, (bool, str)) or expected is None:
         ok = got == expected
     else:
