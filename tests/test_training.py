@@ -1,4 +1,5 @@
-"""The fit loop: steps per epoch, reproducibility, history, callbacks, divergence, refusals."""
+"""The fit loop: steps per epoch, reproducibility, history, callbacks, divergence, refusals;
+the Trainer it drives, one step or one epoch at a time; evaluate."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import numpy as np
 import pytest
 
 from dlbasics.layers import Dense
-from dlbasics.losses import Loss, get_loss, squared_error, squared_error_grad
+from dlbasics.losses import LOSSES, Loss, get_loss, squared_error, squared_error_grad
 from dlbasics.metrics import accuracy
 from dlbasics.network import Network, mlp
 from dlbasics.optim import SGD, Adam
 from dlbasics.regularization import L2, EarlyStopping
-from dlbasics.training import _FUSED, History, fit
+from dlbasics.training import EpochResult, History, Trainer, evaluate, fit
 
 CE = "categorical_cross_entropy_with_logits"
 
@@ -112,7 +113,15 @@ def test_history_access_and_errors():
     assert History().epochs_run == 0
 
 
-@pytest.mark.parametrize("name", sorted(_FUSED))
+FUSED = [name for name in LOSSES if get_loss(name).fused is not None]
+
+
+def test_the_training_losses_have_a_one_pass_cost_and_gradient():
+    assert set(FUSED) == {CE, "binary_cross_entropy_with_logits", "binary_cross_entropy",
+                          "squared_error"}
+
+
+@pytest.mark.parametrize("name", FUSED)
 def test_fused_cost_and_gradient_match_losses_module(name):
     rng = np.random.default_rng(3)
     z = rng.normal(size=(7, 4)) * 3
@@ -124,9 +133,97 @@ def test_fused_cost_and_gradient_match_losses_module(name):
     else:
         y = rng.normal(size=(7, 4))
     ref = get_loss(name)
-    cost, grad = _FUSED[name](z, y)
+    cost, grad = ref.cost_and_grad(z, y)
     assert cost == pytest.approx(ref.cost(z, y), rel=1e-12)
     np.testing.assert_allclose(grad, ref.cost_grad(z, y), rtol=1e-12, atol=1e-15)
+
+
+def test_cost_and_grad_of_a_loss_of_ones_own():
+    mine = Loss("se", squared_error, squared_error_grad)
+    z, y = np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]])
+    cost, grad = mine.cost_and_grad(z, y)
+    assert cost == pytest.approx(2.5) and grad == pytest.approx(np.array([[1.0], [2.0]]))
+    assert mine.cost_and_grad(np.array([[np.nan], [1.0]]), y) == (math.inf, None)
+
+
+# --- the Trainer ------------------------------------------------------------------------------
+
+
+def test_fit_is_epochs_of_the_trainer():
+    X, y = class_data()
+    _, h = quick_fit(batch_size=7, epochs=3, rng=4)
+    net = mlp([4, 8, 3], rng=0)
+    trainer = Trainer(net, loss=CE)
+    rng = np.random.default_rng(4)
+    results = [trainer.epoch(X, y, batch_size=7, rng=rng) for _ in range(3)]
+    assert all(isinstance(r, EpochResult) and r.diverged_at is None for r in results)
+    assert [r.cost for r in results] == h.cost
+    assert [c for r in results for c in r.step_cost] == h.step_cost
+    assert [r.metrics["accuracy"] for r in results] == h.accuracy
+
+
+def test_a_step_is_one_update_on_one_batch():
+    X, y = regression_data(8)
+    net = Network([Dense(2, 1, rng=0)])
+    W, b = net.layers[0].W.value.copy(), net.layers[0].b.value.copy()
+    trainer = Trainer(net, loss="squared_error", lr=0.05)
+    cost = trainer.step(X[:4], y[:4])
+    r = X[:4] @ W + b - y[:4]
+    assert cost == pytest.approx(np.mean(r**2))
+    np.testing.assert_allclose(net.layers[0].W.value, W - 0.05 * 2 * X[:4].T @ r / 4)
+
+
+def test_the_trainer_keeps_its_optimizer_state_between_steps():
+    X, y = class_data(40)
+    nets = [mlp([4, 8, 3], rng=0) for _ in range(2)]
+    fit(nets[0], X, y, loss=CE, optimizer="adam", lr=0.01, epochs=1, batch_size=10, rng=0,
+        shuffle=False, progress=False)
+    trainer = Trainer(nets[1], loss=CE, optimizer="adam", lr=0.01)
+    costs = [trainer.step(X[lo:lo + 10], y[lo:lo + 10]) for lo in range(0, 40, 10)]
+    assert all(math.isfinite(c) for c in costs)
+    for a, b in zip(*(n.get_weights() for n in nets), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_diverging_step_leaves_the_weights_alone():
+    X, y = regression_data(10)
+    net = mlp([2, 1], rng=0)
+    trainer = Trainer(net, loss="squared_error", lr=50.0)
+    costs = []
+    with np.errstate(all="raise"):  # the trainer silences the overflow itself
+        for _ in range(400):
+            costs.append(trainer.step(X, y * 1e150))
+            if not math.isfinite(costs[-1]):
+                break
+    weights = net.get_weights()
+    assert not math.isfinite(trainer.step(X, y * 1e150))
+    for a, b in zip(weights, net.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trainer_refusals_name_the_trainer():
+    net = mlp([4, 8, 3], rng=0)
+    X, y = class_data()
+    with pytest.raises(ValueError, match=r"^Trainer: learning rate lr must be positive"):
+        Trainer(net, loss=CE, lr=0.0)
+    trainer = Trainer(net, loss=CE)
+    with pytest.raises(ValueError, match=r"^Trainer.step: X has 2 features"):
+        trainer.step(X[:5, :2], y[:5])
+    with pytest.raises(ValueError, match=r"^Trainer.epoch: give rng"):
+        trainer.epoch(X, y, batch_size=10)
+    assert trainer.epoch(X, y, batch_size=None).diverged_at is None  # one batch: no shuffling
+
+
+def test_evaluate_is_the_validation_cost_and_accuracy():
+    X, y = class_data(90)
+    net, h = quick_fit(X=X[:60], y=y[:60], validation_data=(X[60:], y[60:]), epochs=2,
+                       penalty=L2(0.01))
+    scores = evaluate(net, X[60:], y[60:], loss=CE, penalty=L2(0.01))
+    assert scores == {"cost": h.val_cost[-1], "accuracy": h.val_accuracy[-1]}
+    plain = evaluate(net, X[60:], y[60:], loss=CE)
+    assert plain["cost"] == pytest.approx(get_loss(CE).cost(net.predict(X[60:]), y[60:]))
+    assert evaluate(mlp([2, 1], rng=0), *regression_data(), loss="squared_error").keys() == {
+        "cost"}
 
 
 def test_one_hot_labels_train_like_int_labels():

@@ -32,6 +32,7 @@ from ._validate import (
     as_float_array,
     check_finite,
     check_in_range,
+    check_labels,
     check_positive,
     unknown_name_error,
 )
@@ -39,42 +40,7 @@ from ._validate import (
 Array = np.ndarray
 Seed = np.random.Generator | int | None
 
-# --- labels --------------------------------------------------------------------------------------
-
-
-def check_labels(
-    labels: Any, n_classes: int | None = None, *, name: str = "labels", where: str = ""
-) -> Array:
-    """Return class labels as an int64 array ``(n,)``, refusing anything that is not a class number.
-
-    Whole-number floats (``2.0``) are accepted. With ``n_classes`` every label must lie in
-    ``0 .. n_classes − 1``; without it, labels must not be negative.
-    """
-    prefix = f"{where}: " if where else ""
-    arr = np.asarray(labels)
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{prefix}{name} must be a 1-D array of class numbers, got shape {arr.shape}"
-        )
-    if np.issubdtype(arr.dtype, np.floating):
-        check_finite(arr, name, where=where)
-        if np.any(arr != np.round(arr)):
-            raise ValueError(
-                f"{prefix}{name} must be whole numbers (class 0, 1, 2, ...); probabilities or "
-                "one-hot rows go in a 2-D array of shape (n, n_classes)"
-            )
-    elif not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
-        raise TypeError(f"{prefix}{name} must hold class numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64, copy=False)
-    if n_classes is not None:
-        check_positive(n_classes, "n_classes", integer=True)
-    if arr.size and (arr.min() < 0 or (n_classes is not None and arr.max() >= n_classes)):
-        valid = f"in 0..{n_classes - 1} ({n_classes} classes)" if n_classes else "0 or more"
-        raise ValueError(
-            f"{prefix}{name} out of range: must be {valid}, "
-            f"got values from {arr.min()} to {arr.max()}"
-        )
-    return arr
+# --- labels (check_labels lives in dlbasics._validate; it is importable from here too) ----------
 
 
 def one_hot(labels: Any, n_classes: int | None = None, *, dtype: Any = np.float64) -> Array:

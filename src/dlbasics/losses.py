@@ -16,6 +16,7 @@ keep their dtype (float32 in, float32 out); NaN and infinity are refused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive, unknown_name_error
+from ._validate import as_float_array, check_labels, check_positive, unknown_name_error
 from .activations import sigmoid, softmax
-from .datasets import check_labels
 
 Array = np.ndarray
+CostAndGrad = Callable[[Array, Array], tuple[float, Array]]
 
 
 def _pair(y_pred: Any, y_true: Any, where: str) -> tuple[Array, Array]:
@@ -63,24 +64,20 @@ def _class_pair(y_pred: Any, y: Any, where: str) -> tuple[Array, Array]:
         return p, t
     t = as_float_array(y, "y_true", where=where)
     if t.shape != p.shape:
-        raise ValueError(
-            f"{where}: y_pred has shape {p.shape} and y_true has shape {t.shape}; give labels "
-            f"of shape ({n},) or one-hot rows of shape {p.shape}"
-        )
+        raise ValueError(f"{where}: y_pred has shape {p.shape} and y_true has shape {t.shape};"
+                         f" give labels of shape ({n},) or one-hot rows of shape {p.shape}")
     _check_unit_interval(t, "y_true (one-hot or probability rows)", where)
     return p, t.astype(p.dtype, copy=False)
 
 
 def _check_unit_interval(a: Array, name: str, where: str, hint: str = "") -> None:
     if a.size and (a.min() < 0 or a.max() > 1):
-        raise ValueError(
-            f"{where}: {name} must lie in [0, 1], got values from {a.min():g} to {a.max():g}{hint}"
-        )
+        raise ValueError(f"{where}: {name} must lie in [0, 1], got values from {a.min():g} to "
+                         f"{a.max():g}{hint}")
 
 
-def _check_sums_to_one(
-    a: Array, name: str, where: str, hint: str = "", over: str = "classes"
-) -> None:
+def _check_sums_to_one(a: Array, name: str, where: str, hint: str = "",
+                       over: str = "classes") -> None:
     """Refuse probability rows (along the last axis) whose sum is not 1 up to rounding.
 
     Summing ``k`` probabilities that are each correct to rounding (a softmax output, numbers
@@ -103,10 +100,8 @@ def _check_sums_to_one(
         n_bad = int(np.count_nonzero(bad))
         others = f" ({n_bad} rows are off)" if n_bad > 1 else ""
         rule, which = "sum to 1 in every row", f"row {row} sums to {float(sums[index])!r}{others}"
-    raise ValueError(
-        f"{where}: {name} must {rule} (a probability distribution over {k} {over}), "
-        f"but {which}{hint}"
-    )
+    raise ValueError(f"{where}: {name} must {rule} (a probability distribution over {k} "
+                     f"{over}), but {which}{hint}")
 
 
 def _clip(p: Array, high: bool = True) -> Array:
@@ -312,9 +307,8 @@ def _kl_pair(p: Any, q: Any, where: str) -> tuple[Array, Array]:
     q = as_float_array(q, "q", where=where)
     p = as_float_array(p, "p", where=where)
     if p.shape != q.shape or p.ndim == 0:
-        raise ValueError(
-            f"{where}: p has shape {p.shape} and q has shape {q.shape}; they must match"
-        )
+        raise ValueError(f"{where}: p has shape {p.shape} and q has shape {q.shape}; they must "
+                         "match")
     for a, name in ((p, "p"), (q, "q")):
         _check_unit_interval(a, f"{name} (probabilities)", where)
         _check_sums_to_one(a, f"{name} (probabilities)", where, _KL_HINT, over="outcomes")
@@ -322,6 +316,56 @@ def _kl_pair(p: Any, q: Any, where: str) -> tuple[Array, Array]:
 
 
 _KL_HINT = "; divide each row by its sum, or apply softmax to raw scores"
+
+
+# --- the cost of a mini-batch and its gradient, in one pass --------------------------------------
+# The hot path of training (Loss.cost_and_grad): each returns (J_B, ∂J_B/∂ŷ) for the mean loss
+# J_B of a batch, the numbers of the functions above (the tests check it), without their input
+# checks: the training loop has checked the data once.
+
+
+def _softmax_ce_logits(z: Array, labels: Array) -> tuple[float, Array]:
+    r""":math:`L_i = \log\sum_k e^{z_{ik}} - z_{i y_i}`; gradient
+    :math:`(\mathrm{softmax}(z) - \mathrm{onehot}(y)) / n`."""
+    n, rows = len(z), np.arange(len(z))
+    e = z - z.max(axis=1, keepdims=True)  # shifted: exp cannot overflow
+    true = e[rows, labels]
+    np.exp(e, out=e)
+    s = e.sum(axis=1, keepdims=True)
+    cost = float(np.log(s).sum() - true.sum()) / n
+    e /= s * n
+    e[rows, labels] -= 1.0 / n
+    return cost, e
+
+
+def _sigmoid_ce_logits(z: Array, y: Array) -> tuple[float, Array]:
+    r""":math:`L = \sum_j \max(z,0) - zy + \log(1+e^{-|z|})`; gradient :math:`(\sigma(z)-y)/n`."""
+    n = len(z)
+    losses = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return float(losses.sum()) / n, (sigmoid(z) - y) / n
+
+
+def _binary_ce(p: Array, y: Array) -> tuple[float, Array]:
+    r""":math:`L = -\sum_j y\log p + (1-y)\log(1-p)` with ``p`` clipped to
+    :math:`[\epsilon, 1-\epsilon]`; gradient :math:`(p-y) / (p(1-p)\,n)`."""
+    n, eps = len(p), np.finfo(p.dtype).eps
+    p = np.clip(p, eps, 1.0 - eps)
+    cost = -float(np.sum(y * np.log(p) + (1.0 - y) * np.log1p(-p))) / n
+    return cost, (p - y) / (p * (1.0 - p) * n)
+
+
+def _squared_error(y_pred: Array, y: Array) -> tuple[float, Array]:
+    r""":math:`L_i = \sum_j (\hat y_{ij} - y_{ij})^2`; gradient :math:`2(\hat y - y)/n`."""
+    n, diff = len(y_pred), y_pred - y
+    return float(np.vdot(diff, diff)) / n, diff * (2.0 / n)
+
+
+_FUSED: dict[str, CostAndGrad] = {
+    "categorical_cross_entropy_with_logits": _softmax_ce_logits,
+    "binary_cross_entropy_with_logits": _sigmoid_ce_logits,
+    "binary_cross_entropy": _binary_ce,
+    "squared_error": _squared_error,
+}
 
 
 # --- cost and the registry -----------------------------------------------------------------------
@@ -336,10 +380,8 @@ def cost(losses: Array, penalty: float = 0.0) -> float:
     """
     losses = np.asarray(losses)
     if losses.ndim != 1 or losses.size == 0:
-        raise ValueError(
-            f"cost: expects the per-example losses, a non-empty array of shape (n,), got shape "
-            f"{losses.shape}; a cost is already one number"
-        )
+        raise ValueError(f"cost: expects the per-example losses, a non-empty array of shape "
+                         f"(n,), got shape {losses.shape}; a cost is already one number")
     if isinstance(penalty, bool) or not isinstance(penalty, Real):
         raise TypeError(f"cost: penalty must be a number, got {penalty!r}")
     return float(np.mean(losses)) + float(penalty)
@@ -362,6 +404,8 @@ class Loss:
         sigmoid/softmax).
     params : dict
         Extra settings, such as the Huber ``delta``.
+    fused : callable or None
+        The one-pass ``(cost, gradient)`` of :meth:`cost_and_grad`, for the registry's losses.
     """
 
     name: str
@@ -369,6 +413,7 @@ class Loss:
     grad: Callable[[Array, Array], Array]
     from_logits: bool = False
     params: dict[str, float] = field(default_factory=dict)
+    fused: CostAndGrad | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, y_pred: Array, y_true: Array) -> Array:
         return self.loss(y_pred, y_true)
@@ -381,6 +426,17 @@ class Loss:
         """Gradient of the mean loss with respect to ``y_pred``: ``grad / n``."""
         g = self.grad(y_pred, y_true)
         return g / g.shape[0]  # shaped like y_pred, whose rows are the n examples
+
+    def cost_and_grad(self, y_pred: Array, y_true: Array) -> tuple[float, Array | None]:
+        """``(mean loss, grad / n)`` of a mini-batch in one pass, without input checks: the
+        training step's hot path. ``y_true`` as :meth:`dlbasics.training.Trainer.prepare` gives
+        it (class labels ``(n,)`` for categorical cross-entropy, else shaped like ``y_pred``).
+        A prediction that is not finite gives a cost that is not finite (a diverging run)."""
+        if self.fused is not None:
+            return self.fused(y_pred, y_true)
+        if not np.isfinite(y_pred).all():  # the checked losses refuse NaN: report it instead
+            return math.inf, None
+        return float(np.mean(self.loss(y_pred, y_true))), self.grad(y_pred, y_true) / len(y_pred)
 
 
 def _kl_loss(y_pred: Array, y_true: Array) -> Array:
@@ -396,17 +452,11 @@ _REGISTRY: dict[str, tuple[Callable[..., Array], Callable[..., Array], bool]] = 
     "absolute_error": (absolute_error, absolute_error_grad, False),
     "huber": (huber, huber_grad, False),
     "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_grad, False),
-    "binary_cross_entropy_with_logits": (
-        binary_cross_entropy_with_logits,
-        binary_cross_entropy_with_logits_grad,
-        True,
-    ),
+    "binary_cross_entropy_with_logits": (binary_cross_entropy_with_logits,
+                                         binary_cross_entropy_with_logits_grad, True),
     "categorical_cross_entropy": (categorical_cross_entropy, categorical_cross_entropy_grad, False),
-    "categorical_cross_entropy_with_logits": (
-        categorical_cross_entropy_with_logits,
-        categorical_cross_entropy_with_logits_grad,
-        True,
-    ),
+    "categorical_cross_entropy_with_logits": (categorical_cross_entropy_with_logits,
+                                              categorical_cross_entropy_with_logits_grad, True),
     "kl_divergence": (_kl_loss, _kl_grad, False),
 }
 
@@ -439,9 +489,8 @@ def get_loss(name: str | Loss, **params: float) -> Loss:
         check_positive(delta, "huber delta")
         if params:
             raise TypeError(f"huber takes only 'delta', got {sorted(params)}")
-        return Loss(
-            name, partial(fn, delta=delta), partial(grad, delta=delta), False, {"delta": delta}
-        )
+        return Loss(name, partial(fn, delta=delta), partial(grad, delta=delta), False,
+                    {"delta": delta})
     if params:
         raise TypeError(f"loss {name!r} takes no parameters, got {sorted(params)}")
-    return Loss(name, fn, grad, from_logits)
+    return Loss(name, fn, grad, from_logits, fused=_FUSED.get(name))

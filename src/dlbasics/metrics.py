@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_finite
-from .datasets import check_labels
+from ._validate import check_finite, check_labels
 
 Array = np.ndarray
 

@@ -10,25 +10,55 @@ clipped); one optimizer update.
 batch gradient descent, anything between is mini-batch gradient descent; an epoch has
 :math:`\lceil n / \text{batch\_size} \rceil` steps. The loop prints nothing: it returns a
 :class:`History` and calls the callbacks you give it.
+
+:func:`fit` drives a :class:`Trainer`, which takes the loop apart (``step`` on a mini-batch,
+``epoch`` over a training set) for code that trains a few steps at a time, such as the
+playground of chapter 8; :func:`evaluate` measures a trained network.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._validate import as_float_array, check_positive
-from .activations import sigmoid
-from .datasets import check_labels
-from .layers import BatchNorm, iter_layers
+from ._validate import as_float_array, check_labels, check_positive
+from .layers import BatchNorm, Layer, iter_layers
 from .losses import Loss, get_loss
 from .optim import Optimizer, clip_grad_norm, get_optimizer
+from .parameter import Parameter
 
 Array = np.ndarray
+Seed = np.random.Generator | int | None
+
+
+class Trainable(Protocol):
+    """What :func:`fit` and :class:`Trainer` use of a network; a
+    :class:`~dlbasics.network.Network` has all of it (``n_in`` and ``n_out``, read if
+    present, make the error messages more precise)."""
+
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+
+    def forward(self, X: Array, *, training: bool = False) -> Any: ...
+
+    def backward(self, dout: Array, *, input_grad: bool = True) -> Array | None: ...
+
+    def predict(self, X: Array) -> Array: ...
+
+    def parameters(self) -> list[Parameter]: ...
+
+
+class Penalty(Protocol):
+    """A weight penalty such as :class:`~dlbasics.regularization.L2`: its value and gradient."""
+
+    def penalty(self, params: Sequence[Parameter]) -> float: ...
+
+    def add_grad(self, params: Sequence[Parameter]) -> None: ...
 
 
 @dataclass
@@ -81,68 +111,6 @@ class History:
         raise AttributeError(f"History has no attribute {name!r}")
 
 
-# --- the cost of a mini-batch and its gradient -------------------------------------------------
-# Each returns (J_B, ∂J_B/∂ŷ) for the mean loss J_B of the batch: the numbers of losses.py (the
-# tests check it), computed together in one pass because this is the hot path of training.
-
-
-def _softmax_ce_logits(z: Array, labels: Array) -> tuple[float, Array]:
-    r""":math:`L_i = \log\sum_k e^{z_{ik}} - z_{i y_i}`; gradient
-    :math:`(\mathrm{softmax}(z) - \mathrm{onehot}(y)) / n`."""
-    n, rows = len(z), np.arange(len(z))
-    e = z - z.max(axis=1, keepdims=True)  # shifted: exp cannot overflow
-    true = e[rows, labels]
-    np.exp(e, out=e)
-    s = e.sum(axis=1, keepdims=True)
-    cost = float(np.log(s).sum() - true.sum()) / n
-    e /= s * n
-    e[rows, labels] -= 1.0 / n
-    return cost, e
-
-
-def _sigmoid_ce_logits(z: Array, y: Array) -> tuple[float, Array]:
-    r""":math:`L = \sum_j \max(z,0) - zy + \log(1+e^{-|z|})`; gradient :math:`(\sigma(z)-y)/n`."""
-    n = len(z)
-    losses = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
-    return float(losses.sum()) / n, (sigmoid(z) - y) / n
-
-
-def _binary_ce(p: Array, y: Array) -> tuple[float, Array]:
-    r""":math:`L = -\sum_j y\log p + (1-y)\log(1-p)` with ``p`` clipped to
-    :math:`[\epsilon, 1-\epsilon]`; gradient :math:`(p-y) / (p(1-p)\,n)`."""
-    n, eps = len(p), np.finfo(p.dtype).eps
-    p = np.clip(p, eps, 1.0 - eps)
-    cost = -float(np.sum(y * np.log(p) + (1.0 - y) * np.log1p(-p))) / n
-    return cost, (p - y) / (p * (1.0 - p) * n)
-
-
-def _squared_error(y_pred: Array, y: Array) -> tuple[float, Array]:
-    r""":math:`L_i = \sum_j (\hat y_{ij} - y_{ij})^2`; gradient :math:`2(\hat y - y)/n`."""
-    n, diff = len(y_pred), y_pred - y
-    return float(np.vdot(diff, diff)) / n, diff * (2.0 / n)
-
-
-_FUSED: dict[str, Callable[[Array, Array], tuple[float, Array]]] = {
-    "categorical_cross_entropy_with_logits": _softmax_ce_logits,
-    "binary_cross_entropy_with_logits": _sigmoid_ce_logits,
-    "binary_cross_entropy": _binary_ce,
-    "squared_error": _squared_error,
-}
-
-
-def _cost_and_grad_fn(loss: Loss) -> Callable[[Array, Array], tuple[float, Array | None]]:
-    """The fused version for the registry's own losses, else ``loss.loss`` and ``loss.grad``."""
-    if loss.name in _FUSED and loss.loss is get_loss(loss.name).loss:
-        return _FUSED[loss.name]
-
-    def generic(y_pred: Array, y: Array) -> tuple[float, Array | None]:
-        if not np.isfinite(y_pred).all():  # losses.py refuses NaN: report divergence instead
-            return math.inf, None
-        return float(np.mean(loss.loss(y_pred, y))), loss.grad(y_pred, y) / len(y_pred)
-
-    return generic
-
-
 def _kind(loss: Loss) -> str:
     if loss.name.startswith("categorical_cross_entropy"):
         return "categorical"
@@ -157,7 +125,8 @@ def _n_correct(out: Array, y: Array, kind: str, threshold: float) -> float:
     return np.count_nonzero((out > threshold) == (y > 0.5)) / out.shape[1]
 
 
-def _prepare(network: Any, X: Any, y: Any, kind: str, where: str) -> tuple[Array, Array]:
+def _prepare(network: Trainable, X: ArrayLike, y: ArrayLike, kind: str,
+             where: str) -> tuple[Array, Array]:
     """Check ``X`` and ``y`` once; return ``X`` and ``y`` as labels ``(n,)`` or ``(n, k)``."""
     X = as_float_array(X, "X", ndim=2, where=where)
     n_in = getattr(network, "n_in", None)
@@ -188,54 +157,247 @@ def _prepare(network: Any, X: Any, y: Any, kind: str, where: str) -> tuple[Array
     return X, t
 
 
-def _check_setup(network: Any, loss: Loss, optimizer: Any, metrics: Any, lr: float) -> tuple:
-    """Refuse a loss that does not fit the output layer, unknown metrics, a foreign optimizer."""
+def _check_loss(network: Trainable, loss: Loss, metrics: str | Sequence[str] | None,
+                where: str) -> tuple[str, tuple[str, ...]]:
+    """Refuse a loss that does not fit the output layer, and unknown metrics."""
     kind = _kind(loss)
     act = getattr(getattr(network.layers[-1], "activation", None), "name", None)
     if loss.from_logits and act in ("sigmoid", "softmax"):
-        raise ValueError(f"fit: loss {loss.name!r} expects raw scores (logits), but the network "
-                         f"ends with {act}; remove the output activation, or use loss "
+        raise ValueError(f"{where}: loss {loss.name!r} expects raw scores (logits), but the "
+                         f"network ends with {act}; remove the output activation, or use loss "
                          f"{loss.name.replace('_with_logits', '')!r}")
     if kind != "regression" and not loss.from_logits and act not in ("sigmoid", "softmax"):
         squash = "sigmoid" if kind == "binary" else "softmax"
-        raise ValueError(f"fit: loss {loss.name!r} expects probabilities, but the network does "
-                         f"not end with {squash}; add output_activation={squash!r}, or use loss "
-                         f"{loss.name + '_with_logits'!r}")
+        raise ValueError(f"{where}: loss {loss.name!r} expects probabilities, but the network "
+                         f"does not end with {squash}; add output_activation={squash!r}, or use "
+                         f"loss {loss.name + '_with_logits'!r}")
     if metrics is None:
         metrics = ("accuracy",) if kind != "regression" else ()
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     for name in metrics:
         if name != "accuracy" or kind == "regression":
-            raise ValueError(f"fit: unknown metric {name!r} for loss {loss.name!r}; "
+            raise ValueError(f"{where}: unknown metric {name!r} for loss {loss.name!r}; "
                              "choose 'accuracy' (classification losses only)")
+    return kind, metrics
+
+
+def _check_optimizer(network: Trainable, optimizer: str | Optimizer, lr: float,
+                     where: str) -> Optimizer:
+    """An optimizer built by name, or the given one if it updates this network."""
     params = network.parameters()
     if isinstance(optimizer, str):
-        return kind, metrics, get_optimizer(optimizer, params, lr=lr)
+        return get_optimizer(optimizer, params, lr=lr)
     ours = {id(p) for p in getattr(optimizer, "params", [])}
     if not any(id(p) in ours for p in params):
-        raise ValueError("fit: the optimizer updates none of this network's parameters; build "
-                         "it from network.parameters(), e.g. Adam(network.parameters())")
-    return kind, metrics, optimizer
+        raise ValueError(f"{where}: the optimizer updates none of this network's parameters; "
+                         "build it from network.parameters(), e.g. Adam(network.parameters())")
+    return optimizer
 
 
-def _evaluate(network: Any, X: Array, y: Array, loss: Loss, kind: str, penalties: list,
-              metrics: tuple) -> tuple[float, list[float]]:
-    """Validation cost (mean loss + penalties) and metrics in evaluation mode."""
+def _batches(network: Trainable, n: int, batch_size: int | None,
+             where: str) -> list[tuple[int, int]]:
+    """An epoch's mini-batches, rows ``lo:hi``; none of one example with batch normalization."""
+    b = n if batch_size is None else min(batch_size, n)
+    if (b == 1 or n % b == 1) and any(isinstance(la, BatchNorm) for la in
+                                      iter_layers(network.layers)):
+        raise ValueError(f"{where}: with {n} examples and batch_size={b} a mini-batch holds a "
+                         "single example, and batch normalization cannot train on one; change "
+                         "batch_size")
+    return [(lo, min(lo + b, n)) for lo in range(0, n, b)]
+
+
+@dataclass
+class EpochResult:
+    """One pass of :meth:`Trainer.epoch` over a training set.
+
+    Attributes
+    ----------
+    cost : float
+        Mean of the mini-batch costs, weighted by batch size (penalty included).
+    step_cost : list of float
+        The cost of every step taken.
+    metrics : dict of str to float
+        ``"accuracy"`` over the mini-batches (NaN if the epoch diverged).
+    diverged_at : int or None
+        The step whose cost was NaN or infinite; the epoch stopped there, without updating.
+    """
+
+    cost: float
+    step_cost: list[float]
+    metrics: dict[str, float]
+    diverged_at: int | None = None
+
+
+class Trainer:
+    """The training loop of :func:`fit`, one step at a time (chapters 5, 8).
+
+    Parameters
+    ----------
+    network : Network
+        Trained in place.
+    loss, optimizer, lr, penalty, clip_norm, metrics
+        As for :func:`fit`; ``optimizer`` is built once, so its state (momentum, Adam's
+        averages) carries over from step to step.
+    where : str, default "Trainer"
+        The name that starts its error messages (:func:`fit` passes ``"fit"``).
+
+    Attributes
+    ----------
+    network, loss, optimizer, penalties
+    metrics : tuple of str
+    kind : {"categorical", "binary", "regression"}
+
+    Examples
+    --------
+    >>> trainer = Trainer(net, loss="squared_error", optimizer="adam", lr=0.01)  # doctest: +SKIP
+    >>> cost = trainer.step(X[:32], y[:32])  # one update on 32 examples  # doctest: +SKIP
+    >>> trainer.epoch(X, y, batch_size=32, rng=0).cost  # one shuffled pass  # doctest: +SKIP
+    """
+
+    def __init__(self, network: Trainable, *, loss: str | Loss,
+                 optimizer: str | Optimizer = "sgd", lr: float = 0.1,
+                 penalty: Penalty | Sequence[Penalty] | None = None,
+                 clip_norm: float | None = None, metrics: str | Sequence[str] | None = None,
+                 where: str = "Trainer") -> None:
+        check_positive(lr, f"{where}: learning rate lr")
+        if clip_norm is not None:
+            check_positive(clip_norm, f"{where}: clip_norm")
+        self.network, self.loss, self.clip_norm, self.where = (network, get_loss(loss),
+                                                               clip_norm, where)
+        self.kind, self.metrics = _check_loss(network, self.loss, metrics, where)
+        self.optimizer = _check_optimizer(network, optimizer, lr, where)
+        self.penalties = _penalties(penalty)
+        self._params = network.parameters()
+        self._threshold = 0.0 if self.loss.from_logits else 0.5
+
+    def prepare(self, X: ArrayLike, y: ArrayLike, *, where: str | None = None
+                ) -> tuple[Array, Array]:
+        """Check a data set once; return ``X`` and the targets as :meth:`step` takes them:
+        class labels ``(n,)`` for categorical cross-entropy (one-hot rows become labels),
+        ``(n, outputs)`` otherwise."""
+        return _prepare(self.network, X, y, self.kind, where or self.where)
+
+    def step(self, X_batch: ArrayLike, y_batch: ArrayLike) -> float:
+        """One update on a mini-batch; returns its cost :math:`J_B` (penalty included), measured
+        before the update. A NaN or infinite cost (a diverging run) leaves the weights as they
+        are: stop there."""
+        X, y = self.prepare(X_batch, y_batch, where=f"{self.where}.step")
+        with np.errstate(all="ignore"):
+            return self._step(X, y)[0]
+
+    def _step(self, X: Array, y: Array) -> tuple[float, Array]:
+        """:meth:`step` on checked data; also returns the network's output."""
+        out = self.network.forward(X, training=True)
+        cost, dout = self.loss.cost_and_grad(out, y)
+        for pen in self.penalties:
+            cost += pen.penalty(self._params)
+        if not math.isfinite(cost) or dout is None:  # one float checked per step: cheap
+            return cost, out
+        self.network.backward(dout, input_grad=False)  # ∂J/∂X is never needed here
+        for pen in self.penalties:
+            pen.add_grad(self._params)
+        if self.clip_norm is not None:
+            clip_grad_norm(self._params, self.clip_norm)
+        self.optimizer.step()
+        return cost, out
+
+    def epoch(self, X: ArrayLike, y: ArrayLike, *, batch_size: int | None = 32,
+              rng: Seed = None, shuffle: bool = True) -> EpochResult:
+        """One pass over ``(X, y)`` in mini-batches of ``batch_size`` (``None``: all), in an
+        order shuffled by ``rng`` (a seed or a Generator; needed to shuffle several batches)."""
+        if batch_size is not None:
+            check_positive(batch_size, f"{self.where}.epoch: batch_size", integer=True)
+        X, y = self.prepare(X, y, where=f"{self.where}.epoch")
+        bounds = _batches(self.network, len(X), batch_size, f"{self.where}.epoch")
+        if shuffle and len(bounds) > 1 and rng is None:
+            raise ValueError(f"{self.where}.epoch: give rng to shuffle, or shuffle=False")
+        order = np.random.default_rng(rng) if shuffle and len(bounds) > 1 else None
+        with np.errstate(all="ignore"):
+            return self._epoch(X, y, bounds, order)
+
+    def _epoch(self, X: Array, y: Array, bounds: list[tuple[int, int]],
+               rng: np.random.Generator | None) -> EpochResult:
+        """:meth:`epoch` on checked data, with its mini-batches; ``rng`` None: no shuffling."""
+        if rng is not None:  # one permutation per epoch; the batches are then contiguous slices
+            order = rng.permutation(len(X))
+            X, y = np.take(X, order, axis=0), np.take(y, order, axis=0)
+        # predicted classes, written batch by batch, compared once per epoch (for the accuracy)
+        pred = (np.empty(len(X), dtype=np.intp) if self.metrics and self.kind == "categorical"
+                else None)
+        step_cost: list[float] = []
+        total, correct, diverged_at, hi = 0.0, 0.0, None, 0
+        for step, (lo, hi) in enumerate(bounds):
+            yb = y[lo:hi]
+            cost, out = self._step(X[lo:hi], yb)
+            step_cost.append(cost)
+            total += cost * (hi - lo)
+            if not math.isfinite(cost):
+                diverged_at = step
+                break
+            if pred is not None:
+                out.argmax(axis=1, out=pred[lo:hi])
+            elif self.metrics:
+                correct += _n_correct(out, yb, self.kind, self._threshold)
+        if pred is not None:
+            correct = float(np.count_nonzero(pred[:hi] == y[:hi]))
+        accuracy = math.nan if diverged_at is not None else correct / hi
+        return EpochResult(total / hi, step_cost, dict.fromkeys(self.metrics, accuracy),
+                           diverged_at)
+
+    def evaluate(self, X: ArrayLike, y: ArrayLike) -> dict[str, float]:
+        """``{"cost": ..., "accuracy": ...}`` on a data set, in evaluation mode: the mean loss
+        plus the penalties, and the metrics (as :func:`fit` reports ``val_cost``)."""
+        X, y = self.prepare(X, y, where=f"{self.where}.evaluate")
+        with np.errstate(all="ignore"):
+            return self._evaluate(X, y)
+
+    def _evaluate(self, X: Array, y: Array) -> dict[str, float]:
+        return _measure(self.network, X, y, self.loss, self.kind, self.penalties, self.metrics)
+
+
+def _penalties(penalty: Penalty | Sequence[Penalty] | None) -> list[Penalty]:
+    if penalty is None:
+        return []
+    return list(penalty) if isinstance(penalty, (list, tuple)) else [penalty]
+
+
+def _measure(network: Trainable, X: Array, y: Array, loss: Loss, kind: str,
+             penalties: Sequence[Penalty], metrics: Sequence[str]) -> dict[str, float]:
+    """Cost (mean loss + penalties) and metrics on checked data, in evaluation mode."""
     out = network.predict(X)
     if not np.isfinite(out).all():
-        return math.inf, [math.nan] * len(metrics)
+        return {"cost": math.inf, **dict.fromkeys(metrics, math.nan)}
     params = network.parameters()
     cost = float(np.mean(loss.loss(out, y))) + sum(p.penalty(params) for p in penalties)
     threshold = 0.0 if loss.from_logits else 0.5
-    return cost, [_n_correct(out, y, kind, threshold) / len(X) for _ in metrics]
+    accuracy = _n_correct(out, y, kind, threshold) / len(X) if metrics else math.nan
+    return {"cost": cost, **dict.fromkeys(metrics, accuracy)}
 
 
-def fit(network: Any, X: Any, y: Any, *, loss: str | Loss, optimizer: str | Optimizer = "sgd",
-        lr: float = 0.1, epochs: int = 10, batch_size: int | None = 32, rng: Any,
-        validation_data: tuple[Any, Any] | None = None, callbacks: Sequence[Any] = (),
-        penalty: Any = None, clip_norm: float | None = None,
-        metrics: Sequence[str] | None = None, progress: bool = True,
-        shuffle: bool = True) -> History:
+def evaluate(network: Trainable, X: ArrayLike, y: ArrayLike, *, loss: str | Loss,
+             penalty: Penalty | Sequence[Penalty] | None = None,
+             metrics: str | Sequence[str] | None = None) -> dict[str, float]:
+    """Measure a network on ``(X, y)`` in evaluation mode: ``{"cost": ..., "accuracy": ...}``.
+
+    The cost is the mean loss (plus ``penalty``, if given), as :func:`fit` reports
+    ``val_cost``; the accuracy (for classification losses; ``metrics`` as for :func:`fit`) is
+    the fraction of examples classified right. A network whose output is not finite gives an
+    infinite cost and a NaN accuracy.
+    """
+    loss = get_loss(loss)
+    kind, metrics = _check_loss(network, loss, metrics, "evaluate")
+    X, y = _prepare(network, X, y, kind, "evaluate")
+    with np.errstate(all="ignore"):
+        return _measure(network, X, y, loss, kind, _penalties(penalty), metrics)
+
+
+def fit(network: Trainable, X: ArrayLike, y: ArrayLike, *, loss: str | Loss,
+        optimizer: str | Optimizer = "sgd", lr: float = 0.1, epochs: int = 10,
+        batch_size: int | None = 32, rng: Seed,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        callbacks: Sequence[object] = (), penalty: Penalty | Sequence[Penalty] | None = None,
+        clip_norm: float | None = None, metrics: str | Sequence[str] | None = None,
+        progress: bool = True, shuffle: bool = True) -> History:
     """Train ``network`` in place on ``(X, y)`` with mini-batch gradient descent (ch. 5, 8).
 
     Parameters
@@ -285,31 +447,17 @@ def fit(network: Any, X: Any, y: Any, *, loss: str | Loss, optimizer: str | Opti
     check_positive(epochs, "fit: epochs", integer=True)
     if batch_size is not None:
         check_positive(batch_size, "fit: batch_size", integer=True)
-    if clip_norm is not None:
-        check_positive(clip_norm, "fit: clip_norm")
-    loss = get_loss(loss)
-    kind, metrics, opt = _check_setup(network, loss, optimizer, metrics, lr)
-    X, y = _prepare(network, X, y, kind, "fit")
-    val = validation_data and _prepare(network, *validation_data, kind, "fit (validation_data)")
-    penalties = [] if penalty is None else list(penalty) if isinstance(penalty, (list, tuple)) \
-        else [penalty]
-    params, rng = network.parameters(), np.random.default_rng(rng)
-    cost_and_grad, threshold = _cost_and_grad_fn(loss), 0.0 if loss.from_logits else 0.5
-
-    n = len(X)
-    b = n if batch_size is None else min(batch_size, n)
-    if (b == 1 or n % b == 1) and any(isinstance(la, BatchNorm) for la in
-                                      iter_layers(network.layers)):
-        raise ValueError(f"fit: with {n} examples and batch_size={b} a mini-batch holds a single "
-                         "example, and batch normalization cannot train on one; change batch_size")
-    shuffle = shuffle and b < n
-    Xs, ys = (np.empty_like(X), np.empty_like(y)) if shuffle else (X, y)
-    bounds = [(lo, min(lo + b, n)) for lo in range(0, n, b)]  # the mini-batches: Xs[lo:hi]
-    # predicted classes, written batch by batch, compared once per epoch (for the accuracy)
-    pred = np.empty(n, dtype=np.intp) if metrics and kind == "categorical" else None
-    history = History(metrics={m: [] for m in metrics})
+    trainer = Trainer(network, loss=loss, optimizer=optimizer, lr=lr, penalty=penalty,
+                      clip_norm=clip_norm, metrics=metrics, where="fit")
+    X, y = trainer.prepare(X, y)
+    val = validation_data and trainer.prepare(*validation_data, where="fit (validation_data)")
+    generator = np.random.default_rng(rng)
+    bounds = _batches(network, len(X), batch_size, "fit")
+    order = generator if shuffle and len(bounds) > 1 else None
+    metric_names = trainer.metrics
+    history = History(metrics={m: [] for m in metric_names})
     if val:
-        history.metrics.update({f"val_{m}": [] for m in metrics})
+        history.metrics.update({f"val_{m}": [] for m in metric_names})
     epochs_iter: Any = range(epochs)
     if progress:
         from tqdm.auto import tqdm
@@ -319,45 +467,20 @@ def fit(network: Any, X: Any, y: Any, *, loss: str | Loss, optimizer: str | Opti
     # overflow warnings (also silenced in callbacks, which run inside the loop).
     with np.errstate(all="ignore"):
         for epoch in epochs_iter:
-            if shuffle:  # one permutation per epoch; the batches are then contiguous slices
-                order = rng.permutation(n)
-                np.take(X, order, axis=0, out=Xs)
-                np.take(y, order, axis=0, out=ys)
-            total = correct = 0.0
-            for step, (lo, hi) in enumerate(bounds):
-                Xb, yb = Xs[lo:hi], ys[lo:hi]
-                out = network.forward(Xb, training=True)
-                cost, dout = cost_and_grad(out, yb)
-                for pen in penalties:
-                    cost += pen.penalty(params)
-                history.step_cost.append(cost)
-                total += cost * (hi - lo)
-                if not math.isfinite(cost):  # one float checked per step: cheap
-                    history.diverged, history.diverged_at = True, (epoch, step)
-                    break
-                network.backward(dout, input_grad=False)  # ∂J/∂X is never needed here
-                for pen in penalties:
-                    pen.add_grad(params)
-                if pred is not None:
-                    out.argmax(axis=1, out=pred[lo:hi])
-                elif metrics:
-                    correct += _n_correct(out, yb, kind, threshold)
-                if clip_norm is not None:
-                    clip_grad_norm(params, clip_norm)
-                opt.step()
-            seen = hi
-            if pred is not None:
-                correct = float(np.count_nonzero(pred[:seen] == ys[:seen]))
-            history.cost.append(total / seen)
+            result = trainer._epoch(X, y, bounds, order)
+            history.step_cost.extend(result.step_cost)
+            if result.diverged_at is not None:
+                history.diverged, history.diverged_at = True, (epoch, result.diverged_at)
+            history.cost.append(result.cost)
             history.epochs_run = epoch + 1
-            for m in metrics:
-                history.metrics[m].append(math.nan if history.diverged else correct / seen)
+            for m in metric_names:
+                history.metrics[m].append(result.metrics[m])
             if val:
-                v_cost, v_metrics = ((math.nan, [math.nan] * len(metrics)) if history.diverged
-                                     else _evaluate(network, *val, loss, kind, penalties, metrics))
-                history.val_cost.append(v_cost)
-                for m, value in zip(metrics, v_metrics, strict=True):
-                    history.metrics[f"val_{m}"].append(value)
+                scores = (dict.fromkeys(["cost", *metric_names], math.nan) if history.diverged
+                          else trainer._evaluate(*val))
+                history.val_cost.append(scores["cost"])
+                for m in metric_names:
+                    history.metrics[f"val_{m}"].append(scores[m])
             if progress:
                 epochs_iter.set_postfix(cost=f"{history.cost[-1]:.4g}")
             stops = [cb.on_epoch_end(epoch, history, network) for cb in callbacks
@@ -367,7 +490,8 @@ def fit(network: Any, X: Any, y: Any, *, loss: str | Loss, optimizer: str | Opti
                 break
         if progress:
             epochs_iter.close()
-        if not history.diverged and not all(np.isfinite(p.value).all() for p in params):
+        if not history.diverged and not all(np.isfinite(p.value).all()
+                                            for p in network.parameters()):
             history.diverged, history.diverged_at = True, (history.epochs_run - 1, None)
     for cb in callbacks:
         if hasattr(cb, "on_train_end"):
