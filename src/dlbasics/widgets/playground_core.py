@@ -28,7 +28,7 @@ from ..layers import Dense
 from ..network import mlp
 from ..optim import get_optimizer
 from ..regularization import L1, L2
-from ..training import _softmax_ce_logits
+from ..training import Trainer
 
 Array = np.ndarray
 
@@ -369,11 +369,11 @@ class Run:
                        init=None if c["init"] == "auto" else c["init"],
                        rng=np.random.default_rng([c["seed"], 2]), dropout=c["dropout"],
                        batch_norm=c["batch_norm"] and c["layers"] > 0, name="playground")
-        self.params = self.net.parameters()
-        kwargs: dict[str, Any] = {"lr": c["lr"]}
-        self.optimizer = get_optimizer(c["optimizer"], self.params, **kwargs)
+        self.optimizer = get_optimizer(c["optimizer"], self.net.parameters(), lr=c["lr"])
         self.penalties = [p for p in (L1(c["l1"]) if c["l1"] else None,
                                       L2(c["l2"]) if c["l2"] else None) if p is not None]
+        self.trainer = Trainer(self.net, loss="categorical_cross_entropy_with_logits",
+                               optimizer=self.optimizer, penalty=self.penalties, metrics=())
         self.shuffle_rng = np.random.default_rng([c["seed"], 3])
         b = min(c["batch_size"], len(Xtr))
         if c["batch_norm"] and c["layers"] > 0:
@@ -440,20 +440,14 @@ class Run:
         with np.errstate(all="ignore"):
             for k in range(steps):
                 idx = self._next_batch()
-                Xb, yb = self.Z_train[idx], self.y_train[idx]
-                out = self.net.forward(Xb, training=True)
-                cost, dout = _ce_and_grad(out, yb)
-                for pen in self.penalties:
-                    cost += pen.penalty(self.params)
+                if k == steps - 1:
+                    before = [d.W.value.copy() for d in self.dense]
+                # one mini-batch update (a huge or infinite cost ends the run: the weights go
+                # back to the saved state)
+                cost = self.trainer.step(self.Z_train[idx], self.y_train[idx])
                 if not math.isfinite(cost) or cost > HUGE_COST:
                     self._diverge(saved, cost)
                     break
-                self.net.backward(dout, input_grad=False)
-                for pen in self.penalties:
-                    pen.add_grad(self.params)
-                if k == steps - 1:
-                    before = [d.W.value.copy() for d in self.dense]
-                self.optimizer.step()
                 self.step += 1
                 taken += 1
                 tr, te = self.costs()
@@ -530,13 +524,6 @@ class Run:
             notes.append(f"({self.config['dataset']} has 2 classes: the classes setting applies "
                          "to blobs and spirals.)")
         return " ".join([head, *notes])
-
-
-def _ce_and_grad(z: Array, labels: Array) -> tuple[float, Array]:
-    """Mean softmax cross-entropy of a batch and its gradient with respect to the logits."""
-    if not np.isfinite(z).all():
-        return math.inf, z
-    return _softmax_ce_logits(z, labels)
 
 
 def divergence_message(config: dict[str, Any], at: int, cost: float) -> str:

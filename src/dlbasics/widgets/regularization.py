@@ -28,11 +28,11 @@ import numpy as np
 
 from ..datasets import Split, moons, train_val_test_split
 from ..losses import binary_cross_entropy_with_logits
-from ..network import mlp
+from ..network import Network, mlp
 from ..optim import SGD
 from ..plotting import CLASS_COLORS, PALETTE
 from ..regularization import L1, L2, EarlyStopping
-from ..training import fit
+from ..training import Trainer, evaluate
 from ._base import Explorer, static_twin
 
 HIDDEN = (64, 64)
@@ -75,16 +75,15 @@ def _both_sets() -> tuple[np.ndarray, np.ndarray, int]:
             len(X))
 
 
-def _mean_loss(net: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _mean_loss(net: Network, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Mean binary cross-entropy and accuracy of ``net`` (evaluation mode) on ``(X, y)``."""
-    z = net.predict(X)
-    loss = float(np.mean(binary_cross_entropy_with_logits(z, y.reshape(-1, 1).astype(float))))
-    acc = float(np.mean((z[:, 0] > 0) == (y == 1)))
-    return loss, acc
+    scores = evaluate(net, X, y, loss="binary_cross_entropy_with_logits")
+    return scores["cost"], scores["accuracy"]
 
 
 class RegularizationRun:
-    """One training run, advanced a chunk of epochs at a time.
+    """One training run, advanced a chunk of epochs at a time by a
+    :class:`~dlbasics.training.Trainer` (one full-batch step per epoch).
 
     After every epoch it records the training and validation loss (mean cross-entropy in
     evaluation mode, penalty excluded) and, with early stopping, passes the validation loss
@@ -98,6 +97,8 @@ class RegularizationRun:
         self.net = mlp([2, *HIDDEN, 1], dropout=float(dropout), rng=seed)
         self.optimizer = SGD(self.net.parameters(), lr=LR, momentum=MOMENTUM)
         self.penalty = [L2(l2)] * (l2 > 0) + [L1(l1)] * (l1 > 0)
+        self.trainer = Trainer(self.net, loss="binary_cross_entropy_with_logits",
+                               optimizer=self.optimizer, penalty=self.penalty, metrics=())
         self.stopper = EarlyStopping(patience=PATIENCE, monitor="val_loss") if early_stopping \
             else None
         self.train_loss: list[float] = []
@@ -112,8 +113,8 @@ class RegularizationRun:
     def epochs(self) -> int:
         return len(self.train_loss)
 
-    def on_epoch_end(self, _epoch: int, _history: Any, network: Any) -> bool:
-        """fit's callback: record both losses; ask early stopping whether to stop."""
+    def on_epoch_end(self, network: Network) -> bool:
+        """After an epoch: record both losses; ask early stopping whether to stop."""
         X, y, n_train = _both_sets()
         losses = binary_cross_entropy_with_logits(network.predict(X), y)  # one pass, per example
         self.train_loss.append(float(np.mean(losses[:n_train])))
@@ -128,20 +129,29 @@ class RegularizationRun:
         if self.finished or n <= 0:
             return
         (X, y), _, _ = regularization_data()
-        history = fit(self.net, X, y.astype(float), loss="binary_cross_entropy_with_logits",
-                      optimizer=self.optimizer, epochs=n, batch_size=None, rng=self.n_chunks,
-                      callbacks=[self], penalty=self.penalty or None, metrics=(),
-                      progress=False)
+        y = y.astype(float)
+        stopped = False
+        with np.errstate(all="ignore"):  # a diverging run is reported, not warned about
+            for _ in range(n):
+                cost = self.trainer.step(X, y)  # full batch: one step is one epoch
+                stopped = self.on_epoch_end(self.net)
+                if not math.isfinite(cost):
+                    self.diverged = True
+                    break
+                if stopped:
+                    break
+            if not all(np.isfinite(p.value).all() for p in self.net.parameters()):
+                self.diverged = True
         self.n_chunks += 1
-        if history.diverged:
-            self.diverged = self.finished = True
-        elif history.stopped_early:
+        if self.diverged:
+            self.finished = True
+        elif stopped:
             self.stopped_epoch = self.stopper.stopped_epoch if self.stopper else None
             self.finished = True
         elif self.epochs >= MAX_EPOCHS:
             self.finished = True
         if self.finished and self.stopper is not None and not self.diverged:
-            self.stopper.on_train_end(history, self.net)  # restore the best weights
+            self.stopper.on_train_end(self, self.net)  # restore the best weights
 
 
 class RegularizationCache:
