@@ -1,11 +1,19 @@
-"""Diagnostics: gradient norms per layer, activation statistics, update ratios."""
+"""Diagnostics: gradient norms per layer, unit health and activation statistics, update
+ratios."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dlbasics.diagnostics import activation_stats, gradient_norms, update_ratio
+from dlbasics.diagnostics import (
+    SATURATION,
+    UnitHealth,
+    activation_stats,
+    gradient_norms,
+    unit_health,
+    update_ratio,
+)
 from dlbasics.layers import ActivationLayer, Dense, Residual
 from dlbasics.losses import get_loss
 from dlbasics.network import Network, mlp
@@ -46,6 +54,17 @@ def test_deep_sigmoid_gradients_vanish_toward_the_input():
     backprop(relu, X, y)
     r = list(gradient_norms(relu).values())
     assert r[0] > 0.1 * r[-2]  # He-initialized ReLU keeps the gradient alive
+
+
+def test_unit_health_by_hand():
+    a = np.array([[0.0, 0.5, 0.995, 0.0], [0.0, 0.005, 0.2, 0.1]])
+    assert unit_health(a, "relu") == UnitHealth(None, 0.25)  # column 0 is 0 for every example
+    assert unit_health(a, "sigmoid") == UnitHealth(0.625, None)  # 5 of 8 below 0.01 or above 0.99
+    t = np.array([[-0.995, 0.0], [0.5, 0.999]])
+    assert unit_health(t, "tanh").saturated == 0.5 and unit_health(t, "tanh").off == 0.5
+    assert unit_health(a, "identity") == UnitHealth(None, None)
+    assert unit_health(a, "identity").off == 0.0 and unit_health(a, "relu").off == 0.25
+    assert set(SATURATION) == {"sigmoid", "tanh"}
 
 
 def test_activation_stats_by_hand():

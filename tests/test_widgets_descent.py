@@ -11,10 +11,13 @@ import pytest
 from dlbasics.landscapes import (
     HUGE,
     LANDSCAPES,
+    REGIMES,
     DescentPath,
+    classify_run,
     descend,
     get_landscape,
     line_fit_landscape,
+    run_measures,
 )
 from dlbasics.optim import SGD
 from dlbasics.parameter import Parameter
@@ -32,14 +35,10 @@ from dlbasics.widgets import (
 )
 from dlbasics.widgets.descent import (
     OPTIMIZER_NAMES,
-    REGIMES,
     WARNING_REGIMES,
     BatchCache,
     DescentCache,
-    classify_run,
-    gradient_spread,
     regime_learning_rates,
-    run_measures,
 )
 
 
@@ -289,17 +288,6 @@ def test_race_controls_across_their_ranges():
 
 
 # --- the batch-size explorer ----------------------------------------------------------------
-def test_gradient_spread_shrinks_with_the_batch_and_vanishes_for_the_whole_set():
-    from dlbasics.widgets.descent import batch_data
-
-    X, y = batch_data()
-    sizes = [1, 4, 16, 64]
-    measured, predicted = gradient_spread(X, y, 0.0, 0.0, sizes, draws=2000)
-    assert measured[-1] == pytest.approx(0.0, abs=1e-9) and predicted[-1] == 0.0
-    assert np.all(np.diff(measured) < 0)
-    np.testing.assert_allclose(measured[:-1], predicted[:-1], rtol=0.1)
-
-
 def test_batch_counts_iterations_per_epoch():
     r = compute_batch(batch_size=10, lr=0.02, epochs=3)
     assert len(r.step_cost) == 3 * 7  # ceil(64 / 10) = 7 iterations per epoch

@@ -11,21 +11,18 @@ import numpy as np
 import pytest
 
 from dlbasics.diagnostics import activation_stats, gradient_norms
-from dlbasics.widgets import Explorer, compute_gradflow, gradflow_explorer, gradflow_twin
-from dlbasics.widgets.gradflow import (
+from dlbasics.gradflow import (
     ACTIVATIONS,
     FADE_RATIO,
     GROW_RATIO,
     INITS,
-    MAX_DEPTH,
-    MIN_DEPTH,
-    N_BINS,
     VERDICTS,
-    GradflowCache,
     build_network,
     classify_gradients,
     probe_batch,
 )
+from dlbasics.widgets import Explorer, compute_gradflow, gradflow_explorer, gradflow_twin
+from dlbasics.widgets.gradflow import MAX_DEPTH, MIN_DEPTH, N_BINS, GradflowCache
 
 
 # --- verdicts ---------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 - :func:`gradient_norms`: how large each layer's weight gradient is. In a deep sigmoid network
   the norms shrink toward the input layers (vanishing gradients); with weights that are too
   large they grow (exploding gradients).
-- :func:`activation_stats`: per activation layer, the mean and spread of the outputs, how many
-  sigmoid/tanh units are saturated (where :math:`g'(z) \\approx 0`) and how many ReLU units are
-  dead (zero for every example, so they get no gradient).
+- :func:`unit_health`: how many of a layer's units have stopped passing gradient back: the
+  saturated sigmoid/tanh outputs (where :math:`g'(z) \\approx 0`) and the dead ReLU units (zero
+  for every example, so they get no gradient). :func:`activation_stats` reports it for every
+  activation layer, with the mean and spread of its outputs.
 - :func:`update_ratio`: the size of one update relative to the weights,
   :math:`\\lVert\\Delta w\\rVert / \\lVert w\\rVert`; around :math:`10^{-3}` is a common
   rule of thumb, much larger suggests a learning rate that is too high.
@@ -14,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,6 +40,47 @@ def gradient_norms(network: Any) -> dict[str, float]:
     }
 
 
+class UnitHealth(NamedTuple):
+    """The answer of :func:`unit_health` (``None`` where the idea does not apply)."""
+
+    saturated: float | None
+    dead: float | None
+
+    @property
+    def off(self) -> float:
+        """The fraction that passes almost no gradient back: saturated outputs for sigmoid and
+        tanh, dead units for ReLU, 0 for other activations."""
+        return next((v for v in self if v is not None), 0.0)
+
+
+def unit_health(a: Any, activation: str) -> UnitHealth:
+    """How many of a layer's units have stopped passing gradient back, on a batch (chapter 6).
+
+    Parameters
+    ----------
+    a : array (n_examples, units)
+        The layer's outputs after its activation.
+    activation : str
+        The activation's name.
+
+    Returns
+    -------
+    UnitHealth
+        ``saturated``: for sigmoid and tanh, the fraction of outputs outside
+        :data:`SATURATION` (``a < 0.01`` or ``a > 0.99`` for sigmoid, ``|a| > 0.99`` for tanh).
+        ``dead``: for ReLU, the fraction of units whose output is 0 for every example of the
+        batch. ``.off`` is whichever applies.
+    """
+    a = np.asarray(a)
+    saturated = dead = None
+    if activation in SATURATION:
+        low, high = SATURATION[activation]
+        saturated = float(np.mean((a < low) | (a > high)))
+    if activation == "relu":
+        dead = float(np.mean(np.all(a <= 0, axis=0)))
+    return UnitHealth(saturated, dead)
+
+
 def activation_stats(trace: Sequence[Any]) -> list[dict[str, Any]]:
     """Statistics of every activation layer in a trace from ``network.forward(X, trace=True)``.
 
@@ -46,10 +88,8 @@ def activation_stats(trace: Sequence[Any]) -> list[dict[str, Any]]:
     -------
     list of dict
         One dict per activation layer with keys ``name``, ``activation``, ``mean``, ``std``
-        (of the outputs ``a`` over the batch), ``saturated`` (fraction of outputs with
-        ``a < 0.01`` or ``a > 0.99`` for sigmoid, ``|a| > 0.99`` for tanh; ``None`` for other
-        activations) and ``dead`` (for ReLU: the fraction of units whose output is 0 for every
-        example of the batch; ``None`` otherwise).
+        (of the outputs ``a`` over the batch), ``saturated`` and ``dead`` (as
+        :func:`unit_health` counts them; ``None`` where they do not apply).
     """
     stats = []
     for record in trace:
@@ -57,12 +97,7 @@ def activation_stats(trace: Sequence[Any]) -> list[dict[str, Any]]:
             continue
         a = np.asarray(record.a)
         kind = record.kind
-        saturated = dead = None
-        if kind in SATURATION:
-            low, high = SATURATION[kind]
-            saturated = float(np.mean((a < low) | (a > high)))
-        if kind == "relu":
-            dead = float(np.mean(np.all(a <= 0, axis=0)))
+        saturated, dead = unit_health(a, kind)
         stats.append(
             {
                 "name": record.name,

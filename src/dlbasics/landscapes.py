@@ -22,10 +22,13 @@ The landscapes of the chapter:
 
 Divergence never floods the output with warnings: :func:`descend` computes under
 ``np.errstate`` and stops at the first non-finite or huge value, saying so in the result.
+:func:`classify_run` names the regime of a run (too small, good, overshoots but converges, slow
+zig-zag, diverged) from how close it ends to the minimum and whether its steps turn back.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +44,15 @@ Array = np.ndarray
 
 #: A run counts as diverged once a coordinate exceeds this size or the cost is not finite.
 HUGE = 1e6
+#: The regimes of a run, in the order plain gradient descent on a quadratic meets them as the
+#: learning rate grows (:func:`classify_run` states the rule).
+REGIMES = ("too small", "good", "overshoots but converges", "slow zig-zag", "diverged")
+#: A run has converged once its cost gap J − J_min is at most this fraction of the gap at the
+#: start, J(p₀) − J_min.
+GOOD_TOL = 1e-4
+#: A run that has not converged is a "slow zig-zag" if more than this fraction of its steps
+#: turn back (reverse the previous step); otherwise it is "too small".
+ZIGZAG_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -222,3 +234,70 @@ def descend(landscape: Landscape, optimizer: str = "sgd", lr: float = 0.01, step
         k = int(np.argmax(bad)) - 1
         diverged, points, costs = True, points[: k + 1], costs[: k + 1]
     return DescentPath(points, costs, diverged, steps)
+
+
+# --- the regime of a run ------------------------------------------------------------------------
+
+
+def _turn_backs(points: Array) -> tuple[int, int]:
+    """``(turning, moving)``: how many consecutive pairs of steps reverse direction (negative
+    dot product), among the ``moving`` pairs in which a step is longer than about 1e-12."""
+    d = np.diff(points, axis=0)
+    if len(d) < 2:
+        return 0, 0
+    with np.errstate(all="ignore"):
+        dots = np.einsum("ij,ij->i", d[1:], d[:-1])
+        scale = np.einsum("ij,ij->i", d[1:], d[1:]) + np.einsum("ij,ij->i", d[:-1], d[:-1])
+    moving = scale > 1e-24
+    return int(np.sum(dots[moving] < 0)), int(np.sum(moving))
+
+
+def run_measures(landscape: Landscape, path: DescentPath) -> tuple[float, int, float]:
+    r"""The two measurements :func:`classify_run` uses: ``(progress, turn_backs, fraction)``.
+
+    ``progress`` is :math:`(J_T - J_{\min}) / (J_0 - J_{\min})`, the cost gap at the end of
+    the run over the gap at the start (1: no progress, 0: at the minimum; ``inf`` for a run
+    that blew up). ``turn_backs`` counts the steps that reverse the previous one (negative dot
+    product of successive steps) and ``fraction`` is their share of the steps that move.
+    """
+    gap0 = path.costs[0] - landscape.minimum
+    gap = path.costs[-1] - landscape.minimum
+    if path.diverged:
+        progress = math.inf
+    elif gap0 > 0:
+        progress = max(float(gap / gap0), 0.0)
+    else:  # started at the minimum
+        progress = 0.0 if gap <= 0 else math.inf
+    turning, moving = _turn_backs(path.points)
+    return progress, turning, (turning / moving if moving else 0.0)
+
+
+def classify_run(landscape: Landscape, path: DescentPath) -> str:
+    """Name the regime of a run from two measurements (:func:`run_measures`): how close it
+    ends to the minimum, and whether its steps turn back.
+
+    With :math:`q = (J_T - J_{\\min}) / (J_0 - J_{\\min})` the cost gap at the end over the gap
+    at the start, and a step said to *turn back* when it points against the previous one
+    (negative dot product):
+
+    - ``"diverged"``: the run blew up (a coordinate or the cost became huge and it stopped),
+      or :math:`q > 1`: it ended further from the minimum than it started.
+    - ``"good"``: :math:`q \\le` ``GOOD_TOL`` (:math:`10^{-4}`), and no step turned back.
+    - ``"overshoots but converges"``: :math:`q \\le 10^{-4}`, and at least one step turned
+      back: the path zig-zags across the valley (or swings past the minimum) and still gets
+      there. Not a problem: on an ill-conditioned cost the fastest learning rates are here.
+    - ``"slow zig-zag"``: :math:`10^{-4} < q \\le 1`, and more than ``ZIGZAG_FRACTION`` (half)
+      of the steps turned back: the run bounces across the valley and hardly gets closer.
+    - ``"too small"``: :math:`10^{-4} < q \\le 1` otherwise: still on its way, not there yet.
+
+    For plain gradient descent on a quadratic this follows the theory of chapter 5: steps turn
+    back exactly when :math:`\\eta > 1/\\lambda_{\\max}` (the steepest direction overshoots), the
+    run converges fastest near :math:`\\eta^\\star = 2/(\\lambda_{\\min} + \\lambda_{\\max})`,
+    and it is a slow zig-zag just below :math:`2/\\lambda_{\\max}` and diverges above it.
+    """
+    progress, turning, fraction = run_measures(landscape, path)
+    if path.diverged or progress > 1.0:
+        return "diverged"
+    if progress <= GOOD_TOL:
+        return "overshoots but converges" if turning > 0 else "good"
+    return "slow zig-zag" if fraction > ZIGZAG_FRACTION else "too small"

@@ -40,6 +40,10 @@ CLASS_COLORS: tuple[str, ...] = (
     PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"], PALETTE["sky"],
 )
 
+#: One colour per optimizer, the same in every chapter-5 figure.
+OPTIMIZER_COLORS: dict[str, str] = {"sgd": PALETTE["blue"], "momentum": PALETTE["orange"],
+                                    "rmsprop": PALETTE["green"], "adam": PALETTE["purple"]}
+
 #: A diverging map from class-0 blue through white to class-1 orange, for output surfaces.
 SURFACE_CMAP = LinearSegmentedColormap.from_list(
     "dlbasics_surface", [PALETTE["blue"], "#FFFFFF", PALETTE["orange"]]

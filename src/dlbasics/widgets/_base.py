@@ -23,6 +23,7 @@ import ipywidgets as widgets
 from IPython.display import HTML
 
 from ..plotting import figure_png, new_figure, scrubbable_html
+from ._cache import LRU
 
 LIVE_NOTE = (
     "This is a live explorer: its controls run Python, so they respond in JupyterLab, "
@@ -127,20 +128,22 @@ def blit_png(figure: Any, dynamic: Sequence[Any], backgrounds: OrderedDict[Any, 
     leave them out) drawn on a saved background of everything else.
 
     ``backgrounds`` maps a static key to its saved background, the most recently used last; a
-    key seen before needs no full draw, and beyond ``kept`` keys the least recently used goes.
+    key seen before needs no full draw, and beyond ``kept`` keys the least recently used goes
+    (an :class:`~dlbasics.widgets._cache.LRU` over this dict).
     """
     canvas = figure.canvas
-    if key in backgrounds:
-        backgrounds.move_to_end(key)
-        canvas.restore_region(backgrounds[key])
-    else:
+
+    def draw_background() -> Any:
         if not backgrounds:
             canvas.draw()  # the first draw runs the layout engine once …
             figure.set_layout_engine("none")  # … then the layout stays put
         canvas.draw()  # everything but the dynamic artists
-        backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
-        if len(backgrounds) > kept:
-            backgrounds.popitem(last=False)
+        return canvas.copy_from_bbox(figure.bbox)
+
+    saved = key in backgrounds
+    background = LRU(kept, backgrounds).get_or_compute(key, draw_background)
+    if saved:
+        canvas.restore_region(background)
     for artist in dynamic:
         figure.draw_artist(artist)
     return figure_png(figure, draw=False)

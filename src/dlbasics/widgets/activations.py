@@ -18,7 +18,6 @@ own :class:`FitCache`, so moving a control back is instant and two explorers nev
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
@@ -36,6 +35,7 @@ from ..optim import Adam
 from ..plotting import PALETTE, new_figure
 from ..training import fit
 from ._base import Explorer, static_twin
+from ._cache import LRU
 
 ELEMENTWISE = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu")
 """Activations the explorer trains a hidden layer with."""
@@ -231,9 +231,11 @@ class FitCache:
     """
 
     def __init__(self, maxsize: int = CACHE_SIZE) -> None:
-        self.maxsize = maxsize
-        self.n_fits = 0
-        self._store: OrderedDict[tuple, FitResult] = OrderedDict()
+        self._fits: LRU[FitResult] = LRU(maxsize)
+
+    @property
+    def n_fits(self) -> int:
+        return self._fits.computed
 
     @staticmethod
     def key(activation: str, slope: float, target: str, hidden: int) -> tuple:
@@ -242,19 +244,11 @@ class FitCache:
                 target, int(hidden))
 
     def get(self, activation: str, slope: float, target: str, hidden: int) -> FitResult:
-        key = self.key(activation, slope, target, hidden)
-        if key in self._store:
-            self._store.move_to_end(key)
-            return self._store[key]
-        result = fit_curve(activation, slope, target, hidden)
-        self.n_fits += 1
-        self._store[key] = result
-        if len(self._store) > self.maxsize:
-            self._store.popitem(last=False)
-        return result
+        return self._fits.get_or_compute(self.key(activation, slope, target, hidden),
+                                         partial(fit_curve, activation, slope, target, hidden))
 
     def __len__(self) -> int:
-        return len(self._store)
+        return len(self._fits)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 * :func:`learning_rate_explorer`: one optimizer on a 2-D landscape; the learning rate on a log
   scale from far too small to past divergence, with the regime named on the plot. The regime
   is measured on the run, by how close it ends to the minimum and whether its steps turn back
-  (:func:`classify_run` states the rule).
+  (:func:`dlbasics.landscapes.classify_run` states the rule).
 * :func:`race_explorer`: SGD, momentum, RMSProp and Adam from the same start.
 * :func:`batch_explorer`: mini-batch gradient descent on a line fit, from one example per step
   to the whole set, with the spread of the mini-batch gradients.
@@ -17,7 +17,6 @@ then cut to the number of steps asked for.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -27,26 +26,22 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from ..datasets import noisy_line
-from ..landscapes import LANDSCAPES, DescentPath, Landscape, descend, get_landscape
-from ..layers import Dense
-from ..network import Network
-from ..plotting import PALETTE
-from ..training import fit
+from ..landscapes import (
+    LANDSCAPES,
+    DescentPath,
+    Landscape,
+    classify_run,
+    descend,
+    get_landscape,
+    run_measures,
+)
+from ..minibatch import BATCH_N, BATCH_START, batch_data, gradient_spread, run_batch_gd
+from ..plotting import OPTIMIZER_COLORS, PALETTE
+from ..training import History
 from ._base import Explorer, static_twin
+from ._cache import LRU
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "rmsprop", "adam")
-OPTIMIZER_COLORS = {"sgd": PALETTE["blue"], "momentum": PALETTE["orange"],
-                    "rmsprop": PALETTE["green"], "adam": PALETTE["purple"]}
-#: The regimes of a run, in the order plain gradient descent on a quadratic meets them as the
-#: learning rate grows (:func:`classify_run` states the rule).
-REGIMES = ("too small", "good", "overshoots but converges", "slow zig-zag", "diverged")
-#: A run has converged once its cost gap J − J_min is at most this fraction of the gap at the
-#: start, J(p₀) − J_min.
-GOOD_TOL = 1e-4
-#: A run that has not converged is a "slow zig-zag" if more than this fraction of its steps
-#: turn back (reverse the previous step); otherwise it is "too small".
-ZIGZAG_FRACTION = 0.5
 #: Regimes drawn in the warning colour: the run blew up, or it bounces without getting close.
 WARNING_REGIMES = ("slow zig-zag", "diverged")
 MAX_STEPS = 300
@@ -64,11 +59,14 @@ class DescentCache:
     """
 
     def __init__(self, max_steps: int = MAX_STEPS, maxsize: int = CACHE_SIZE) -> None:
-        self.max_steps, self.maxsize = max_steps, maxsize
-        self.n_paths = 0
+        self.max_steps = max_steps
         self._landscapes: dict[str, Landscape] = {}
         self._grids: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._paths: OrderedDict[tuple, DescentPath] = OrderedDict()
+        self._paths: LRU[DescentPath] = LRU(maxsize)
+
+    @property
+    def n_paths(self) -> int:
+        return self._paths.computed
 
     def landscape(self, name: str) -> Landscape:
         if name not in self._landscapes:
@@ -87,15 +85,8 @@ class DescentCache:
         key = (name, optimizer, round(float(lr), 12),
                tuple(sorted((k, round(float(v), 9) if np.isscalar(v) else tuple(v))
                             for k, v in kwargs.items())))
-        if key in self._paths:
-            self._paths.move_to_end(key)
-        else:
-            self._paths[key] = descend(self.landscape(name), optimizer, lr, self.max_steps,
-                                       **kwargs)
-            self.n_paths += 1
-            if len(self._paths) > self.maxsize:
-                self._paths.popitem(last=False)
-        full = self._paths[key]
+        full = self._paths.get_or_compute(key, lambda: descend(
+            self.landscape(name), optimizer, lr, self.max_steps, **kwargs))
         k = min(int(steps), full.steps_taken)
         diverged = full.diverged and full.steps_taken <= steps
         return DescentPath(full.points[: k + 1], full.costs[: k + 1], diverged, int(steps))
@@ -133,75 +124,11 @@ class LearningRateResult:
     steps: int
     path: DescentPath
     gap: np.ndarray  # J − J_min at each point (floored)
-    regime: str  # one of REGIMES
+    regime: str  # one of dlbasics.landscapes.REGIMES
     progress: float  # (J − J_min) at the end over (J − J_min) at the start: 0 is the minimum
     turn_backs: int  # steps that reverse the previous one (see run_measures)
     thresholds: tuple[float, float] | None  # (1/λmax, 2/λmax) for plain GD on a quadratic
     message: str
-
-
-def _turn_backs(points: np.ndarray) -> tuple[int, int]:
-    """``(turning, moving)``: how many consecutive pairs of steps reverse direction (negative
-    dot product), among the ``moving`` pairs in which a step is longer than about 1e-12."""
-    d = np.diff(points, axis=0)
-    if len(d) < 2:
-        return 0, 0
-    with np.errstate(all="ignore"):
-        dots = np.einsum("ij,ij->i", d[1:], d[:-1])
-        scale = np.einsum("ij,ij->i", d[1:], d[1:]) + np.einsum("ij,ij->i", d[:-1], d[:-1])
-    moving = scale > 1e-24
-    return int(np.sum(dots[moving] < 0)), int(np.sum(moving))
-
-
-def run_measures(landscape: Landscape, path: DescentPath) -> tuple[float, int, float]:
-    r"""The two measurements :func:`classify_run` uses: ``(progress, turn_backs, fraction)``.
-
-    ``progress`` is :math:`(J_T - J_{\min}) / (J_0 - J_{\min})`, the cost gap at the end of
-    the run over the gap at the start (1: no progress, 0: at the minimum; ``inf`` for a run
-    that blew up). ``turn_backs`` counts the steps that reverse the previous one (negative dot
-    product of successive steps) and ``fraction`` is their share of the steps that move.
-    """
-    gap0 = path.costs[0] - landscape.minimum
-    gap = path.costs[-1] - landscape.minimum
-    if path.diverged:
-        progress = math.inf
-    elif gap0 > 0:
-        progress = max(float(gap / gap0), 0.0)
-    else:  # started at the minimum
-        progress = 0.0 if gap <= 0 else math.inf
-    turning, moving = _turn_backs(path.points)
-    return progress, turning, (turning / moving if moving else 0.0)
-
-
-def classify_run(landscape: Landscape, path: DescentPath) -> str:
-    """Name the regime of a run from two measurements (:func:`run_measures`): how close it
-    ends to the minimum, and whether its steps turn back.
-
-    With :math:`q = (J_T - J_{\\min}) / (J_0 - J_{\\min})` the cost gap at the end over the gap
-    at the start, and a step said to *turn back* when it points against the previous one
-    (negative dot product):
-
-    - ``"diverged"``: the run blew up (a coordinate or the cost became huge and it stopped),
-      or :math:`q > 1`: it ended further from the minimum than it started.
-    - ``"good"``: :math:`q \\le` ``GOOD_TOL`` (:math:`10^{-4}`), and no step turned back.
-    - ``"overshoots but converges"``: :math:`q \\le 10^{-4}`, and at least one step turned
-      back: the path zig-zags across the valley (or swings past the minimum) and still gets
-      there. Not a problem: on an ill-conditioned cost the fastest learning rates are here.
-    - ``"slow zig-zag"``: :math:`10^{-4} < q \\le 1`, and more than ``ZIGZAG_FRACTION`` (half)
-      of the steps turned back: the run bounces across the valley and hardly gets closer.
-    - ``"too small"``: :math:`10^{-4} < q \\le 1` otherwise: still on its way, not there yet.
-
-    For plain gradient descent on a quadratic this follows the theory of chapter 5: steps turn
-    back exactly when :math:`\\eta > 1/\\lambda_{\\max}` (the steepest direction overshoots), the
-    run converges fastest near :math:`\\eta^\\star = 2/(\\lambda_{\\min} + \\lambda_{\\max})`,
-    and it is a slow zig-zag just below :math:`2/\\lambda_{\\max}` and diverges above it.
-    """
-    progress, turning, fraction = run_measures(landscape, path)
-    if path.diverged or progress > 1.0:
-        return "diverged"
-    if progress <= GOOD_TOL:
-        return "overshoots but converges" if turning > 0 else "good"
-    return "slow zig-zag" if fraction > ZIGZAG_FRACTION else "too small"
 
 
 _REGIME_TEXT = {
@@ -225,7 +152,7 @@ def compute_learning_rate(lr: float = 0.03, optimizer: str = "sgd", momentum: fl
                           steps: int = 200, landscape: str = "line_fit", *,
                           cache: DescentCache | None = None) -> LearningRateResult:
     """Run ``optimizer`` with learning rate ``lr`` for ``steps`` steps on ``landscape`` and name
-    the regime (``classify_run`` in ``dlbasics.widgets.descent`` states the rule). ``momentum``
+    the regime (``dlbasics.landscapes.classify_run`` states the rule). ``momentum``
     is μ for ``"momentum"`` and β₁ for ``"adam"``."""
     cache = cache or DescentCache()
     land = cache.landscape(landscape)
@@ -558,57 +485,8 @@ def race_twin(sweep: str = "landscape", values=None, **fixed):
 
 
 # --- the batch-size explorer -----------------------------------------------------------------
-BATCH_N = 64
-BATCH_START = (-0.5, -3.0)  # (w, b) where every run starts
 SPREAD_SIZES = (1, 2, 4, 8, 16, 32, 64)
 MAX_EPOCHS = 30
-
-
-def batch_data(n: int = BATCH_N) -> tuple[np.ndarray, np.ndarray]:
-    """The batch explorer's regression task: ``noisy_line(n, rng=1)``."""
-    return noisy_line(n, rng=1)
-
-
-def example_gradients(X: np.ndarray, y: np.ndarray, w: float, b: float) -> np.ndarray:
-    r"""Per-example gradients of :math:`(w x_i + b - y_i)^2` with respect to :math:`(w, b)`:
-    rows :math:`2 r_i\,(x_i, 1)` with :math:`r_i = w x_i + b - y_i`, shape ``(n, 2)``. Their
-    mean is the gradient of the cost; the mean over a mini-batch is its estimate."""
-    r = (w * X[:, 0] + b - y[:, 0])
-    return 2.0 * np.column_stack([r * X[:, 0], r])
-
-
-def gradient_spread(X: np.ndarray, y: np.ndarray, w: float, b: float, batch_sizes,
-                    *, draws: int = 300, rng: Any = 0) -> tuple[np.ndarray, np.ndarray]:
-    r"""How far mini-batch gradients fall from the full gradient, by batch size.
-
-    For each batch size :math:`B`, ``draws`` mini-batches are drawn without replacement; the
-    result is the root-mean-square distance :math:`\sqrt{\mathbb E\,\lVert g_B - g\rVert^2}`
-    from the full gradient :math:`g`, measured (first array) and predicted (second array) by
-    :math:`\sigma\sqrt{(n - B)/(B(n - 1))}`, where :math:`\sigma^2` is the mean squared distance
-    of the per-example gradients from :math:`g`.
-    """
-    rng = np.random.default_rng(rng)
-    G = example_gradients(X, y, w, b)
-    n, g = len(G), G.mean(axis=0)
-    sigma2 = float(np.mean(np.sum((G - g) ** 2, axis=1)))
-    sizes = np.asarray(batch_sizes, dtype=int)
-    measured = np.empty(len(sizes))
-    for k, B in enumerate(sizes):
-        idx = np.argsort(rng.random((draws, n)), axis=1)[:, :B]
-        gB = G[idx].mean(axis=1)
-        measured[k] = math.sqrt(float(np.mean(np.sum((gB - g) ** 2, axis=1))))
-    predicted = np.sqrt(sigma2 * (n - sizes) / (sizes * (n - 1)))
-    return measured, predicted
-
-
-def run_batch_gd(batch_size: int, lr: float, epochs: int, *, seed: int = 0):
-    """Mini-batch gradient descent on :func:`batch_data` with :func:`dlbasics.training.fit`
-    (a single ``Dense(1, 1)`` layer and squared error) from :data:`BATCH_START`."""
-    X, y = batch_data()
-    net = Network([Dense(1, 1, rng=0)], name="line")
-    net.set_weights([np.array([[BATCH_START[0]]]), np.array([BATCH_START[1]])])
-    return fit(net, X, y, loss="squared_error", lr=lr, epochs=epochs, batch_size=batch_size,
-               rng=seed, progress=False)
 
 
 class BatchCache:
@@ -617,20 +495,16 @@ class BatchCache:
     ``n_fits`` counts the runs actually trained."""
 
     def __init__(self, maxsize: int = CACHE_SIZE) -> None:
-        self.maxsize, self.n_fits = maxsize, 0
-        self._runs: OrderedDict[tuple, Any] = OrderedDict()
+        self._runs: LRU[History] = LRU(maxsize)
         self._spread: tuple[np.ndarray, np.ndarray] | None = None
 
-    def run(self, batch_size: int, lr: float, epochs: int):
+    @property
+    def n_fits(self) -> int:
+        return self._runs.computed
+
+    def run(self, batch_size: int, lr: float, epochs: int) -> History:
         key = (int(batch_size), round(float(lr), 12), int(epochs))
-        if key in self._runs:
-            self._runs.move_to_end(key)
-        else:
-            self._runs[key] = run_batch_gd(*key)
-            self.n_fits += 1
-            if len(self._runs) > self.maxsize:
-                self._runs.popitem(last=False)
-        return self._runs[key]
+        return self._runs.get_or_compute(key, partial(run_batch_gd, *key))
 
     def spread(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(batch sizes 1..n, measured spread at SPREAD_SIZES, predicted spread at 1..n)."""

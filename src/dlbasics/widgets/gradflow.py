@@ -8,25 +8,12 @@ measured:
 - the norm of each layer's weight gradient, :math:`\\lVert \\partial J/\\partial W_l \\rVert`
   (:func:`dlbasics.diagnostics.gradient_norms`), from the first layer to the output;
 - the spread of each hidden layer's activations and their histogram, with the fraction of
-  saturated sigmoid/tanh units or dead ReLU units (:func:`dlbasics.diagnostics.activation_stats`);
+  saturated sigmoid/tanh units or dead ReLU units (:func:`dlbasics.diagnostics.unit_health`);
 - the spread (standard deviation) of each hidden layer's output, the signal the next layer
   sees: the activations themselves, or :math:`x + F(x)` for a residual block.
 
-:func:`classify_gradients` turns these into a verdict, checked in this order:
-
-1. **exploding**: some gradient norm is not finite, the first hidden layer's gradient norm is
-   more than :data:`EXPLODE_RATIO` (100) times the last hidden layer's, or some hidden layer's
-   gradient is more than :data:`EXPLODE_RELATIVE` (100) times the norm of its weights;
-2. **vanishing**: the first hidden layer's gradient norm is less than :data:`VANISH_RATIO`
-   (1/100) times the last one's, or every hidden layer's gradient is less than
-   :data:`VANISH_RELATIVE` (1e-5) times its weights;
-3. **signal fades**: going forward, the spread of the last hidden layer's output is less than
-   :data:`FADE_RATIO` (1/10) times the first hidden layer's: the deep layers see almost nothing
-   of the input, even if the gradients are evenly spread (ReLU with Xavier weights, for
-   example);
-4. **signal grows**: that spread is more than :data:`GROW_RATIO` (10) times the first's;
-5. **healthy**: none of these. The gradients of the first and last hidden layers are within a
-   factor of 100 of each other and the forward signal keeps its spread within a factor of 10.
+:func:`dlbasics.gradflow.classify_gradients` turns these into a verdict: exploding, vanishing,
+signal fades, signal grows or healthy (its docstring states the rule).
 
 The result states the verdict in words in its ``message`` and the figure in its title. Every
 explorer keeps its own :class:`GradflowCache` of results, so returning to a setting costs
@@ -36,7 +23,6 @@ nothing.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -46,124 +32,28 @@ import numpy as np
 from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from ..diagnostics import gradient_norms
-from ..init import get_initializer
-from ..layers import ActivationLayer, BatchNorm, Dense, Layer, Residual, iter_layers
+from ..diagnostics import gradient_norms, unit_health
+from ..gradflow import (
+    ACTIVATIONS,
+    EXPLODE_RATIO,
+    INITS,
+    VANISH_RATIO,
+    build_network,
+    classify_gradients,
+    probe_batch,
+    signal_ratio,
+)
+from ..layers import ActivationLayer, Dense, Residual, iter_layers
 from ..network import Network
 from ..plotting import PALETTE
 from ._base import Explorer, static_twin
+from ._cache import LRU
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-#: The initializations on offer: their menu labels.
-INITS = {"small": "small (σ = 0.01)", "large": "large (σ = 1)", "xavier": "Xavier/Glorot",
-         "he": "He"}
-_INIT_FUNCS = {"small": get_initializer("normal", std=0.01),
-               "large": get_initializer("normal", std=1.0),
-               "xavier": get_initializer("xavier_normal"), "he": get_initializer("he_normal")}
-WIDTH = 32  # units per hidden layer (and input features)
-N_EXAMPLES = 64  # examples in the fixed batch
 MIN_DEPTH, MAX_DEPTH = 2, 20
-VERDICTS = ("vanishing", "exploding", "signal fades", "signal grows", "healthy")
-#: First-to-last hidden-layer gradient ratio below which the gradient is called vanishing …
-VANISH_RATIO = 1e-2
-#: … and above which it is called exploding.
-EXPLODE_RATIO = 1e2
-#: Exploding also when some layer's gradient is this many times larger than its weights (one
-#: SGD step with η = 0.01 would then change them by more than their own size) …
-EXPLODE_RELATIVE = 1e2
-#: … vanishing when every layer's gradient is below this fraction of its weights.
-VANISH_RELATIVE = 1e-5
-#: Going forward, the signal fades when the last hidden layer's output has a spread (std)
-#: below this fraction of the first hidden layer's …
-FADE_RATIO = 0.1
-#: … and grows when it is above this multiple.
-GROW_RATIO = 10.0
 #: The histogram range of each activation; ReLU outputs above 4 are counted in the last bin.
 HIST_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 4.0)}
 N_BINS = 40
 CACHE_SIZE = 128
-
-
-def probe_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed batch every measurement uses: ``N_EXAMPLES`` standard-normal inputs with
-    ``WIDTH`` features, and standard-normal regression targets."""
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((N_EXAMPLES, WIDTH)), rng.standard_normal((N_EXAMPLES, 1))
-
-
-def build_network(depth: int = 15, activation: str = "sigmoid", init: str = "xavier",
-                  batch_norm: bool = False, residual: bool = False, *, seed: int = 0) -> Network:
-    """``depth`` hidden layers of ``WIDTH`` units and one linear output unit.
-
-    Each hidden layer is ``Dense → [BatchNorm] → activation``; with ``residual`` every hidden
-    layer after the first is a residual block :math:`x + F(x)` around those layers
-    (:class:`~dlbasics.layers.Residual`). ``init`` is a key of :data:`INITS`; biases start at 0.
-    """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if init not in _INIT_FUNCS:
-        raise ValueError(f"init must be one of {tuple(INITS)}, got {init!r}")
-    rng = np.random.default_rng(seed)
-    initializer = _INIT_FUNCS[init]
-    layers: list[Layer] = []
-    for i in range(int(depth)):
-        block: list[Layer] = [Dense(WIDTH, WIDTH, rng=rng, init=initializer)]
-        if batch_norm:
-            block.append(BatchNorm(WIDTH))
-        block.append(ActivationLayer(activation))
-        if residual and i > 0:
-            layers.append(Residual(*block))
-        else:
-            layers.extend(block)
-    layers.append(Dense(WIDTH, 1, rng=rng, init=initializer, name="output"))
-    return Network(layers, name=f"{depth}-layer {activation}")
-
-
-def signal_ratio(signal_std: np.ndarray) -> float:
-    """The spread of the last hidden layer's output over the first's (1.0 if both are 0)."""
-    first, last = float(signal_std[0]), float(signal_std[-1])
-    if first > 0 and math.isfinite(first):
-        return last / first if math.isfinite(last) else math.inf
-    return 1.0 if last == 0 else math.inf
-
-
-def classify_gradients(grad_norms: np.ndarray, weight_norms: np.ndarray,
-                       signal_std: np.ndarray | None = None) -> tuple[str, float]:
-    """Name the gradient flow of a network from its per-layer norms (first layer first, the
-    output layer last) and, if given, the spread of each hidden layer's output going forward
-    (``signal_std``, first hidden layer first): returns ``(verdict, ratio)``.
-
-    ``ratio`` is the first hidden layer's gradient norm over the last hidden layer's. The
-    verdict is, in this order:
-
-    - ``"exploding"`` if a norm is not finite, the ratio exceeds :data:`EXPLODE_RATIO` (100),
-      or some hidden layer's gradient exceeds :data:`EXPLODE_RELATIVE` (100) times its weights;
-    - ``"vanishing"`` if the ratio is below :data:`VANISH_RATIO` (1/100) or every hidden
-      layer's gradient is below :data:`VANISH_RELATIVE` (1e-5) times its weights;
-    - ``"signal fades"`` if the last hidden layer's output spreads less than
-      :data:`FADE_RATIO` (1/10) times as much as the first's (:func:`signal_ratio`);
-    - ``"signal grows"`` if it spreads more than :data:`GROW_RATIO` (10) times as much;
-    - ``"healthy"`` otherwise: gradients within a factor of 100 of each other from the first
-      to the last hidden layer, and a forward signal that keeps its size within a factor of 10.
-    """
-    g = np.asarray(grad_norms, dtype=float)
-    w = np.asarray(weight_norms, dtype=float)
-    if not np.all(np.isfinite(g)):
-        return "exploding", math.inf
-    hidden_g, hidden_w = g[:-1], w[:-1]
-    ratio = float(hidden_g[0] / hidden_g[-1]) if hidden_g[-1] > 0 else math.inf
-    relative = hidden_g / np.maximum(hidden_w, 1e-300)
-    if ratio > EXPLODE_RATIO or relative.max() > EXPLODE_RELATIVE:
-        return "exploding", ratio
-    if ratio < VANISH_RATIO or relative.max() < VANISH_RELATIVE:
-        return "vanishing", ratio
-    if signal_std is not None:
-        forward = signal_ratio(np.asarray(signal_std, dtype=float))
-        if forward < FADE_RATIO:
-            return "signal fades", ratio
-        if forward > GROW_RATIO:
-            return "signal grows", ratio
-    return "healthy", ratio
 
 
 @dataclass(frozen=True)
@@ -207,16 +97,6 @@ def _hidden_activations(net: Network) -> list[np.ndarray]:
                 if isinstance(inner, ActivationLayer):
                     out.append(inner_cache[1])
     return out
-
-
-def _fraction_off(a: np.ndarray, activation: str) -> float:
-    """Fraction of saturated outputs (sigmoid, tanh) or of dead units (ReLU), as
-    :func:`dlbasics.diagnostics.activation_stats` counts them."""
-    if activation == "sigmoid":
-        return float(np.mean((a < 0.01) | (a > 0.99)))
-    if activation == "tanh":
-        return float(np.mean(np.abs(a) > 0.99))
-    return float(np.mean(np.all(a <= 0, axis=0)))
 
 
 def _fmt(v: float) -> str:
@@ -326,27 +206,18 @@ class GradflowCache:
     """Results by setting, kept by one explorer. ``n_builds`` counts the networks built."""
 
     def __init__(self, maxsize: int = CACHE_SIZE) -> None:
-        self.maxsize = maxsize
-        self.n_builds = 0
         self.batch = probe_batch()
-        self._results: OrderedDict[tuple, GradflowResult] = OrderedDict()
+        self.results: LRU[GradflowResult] = LRU(maxsize)
 
-    def get(self, key: tuple) -> GradflowResult | None:
-        if key in self._results:
-            self._results.move_to_end(key)
-            return self._results[key]
-        return None
-
-    def put(self, key: tuple, result: GradflowResult) -> None:
-        self._results[key] = result
-        if len(self._results) > self.maxsize:
-            self._results.popitem(last=False)
+    @property
+    def n_builds(self) -> int:
+        return self.results.computed
 
 
 def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "xavier",
                      batch_norm: bool = False, residual: bool = False, *,
                      cache: GradflowCache | None = None) -> GradflowResult:
-    """Build the network (``build_network`` in this module), run one forward pass in training
+    """Build the network (``dlbasics.gradflow.build_network``), run one forward pass in training
     mode and one backward pass of the squared-error cost on the fixed batch (``probe_batch``),
     and measure the gradient flow. Pure: nothing is trained and nothing is drawn.
 
@@ -368,19 +239,22 @@ def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "
     GradflowResult
         Per-layer gradient norms, activation spreads and histograms, the spread of every
         hidden layer's output, the first-to-last gradient ratio, the verdict (one of
-        ``VERDICTS``, by the rule of ``classify_gradients``, both in this module) and a message
+        ``dlbasics.gradflow.VERDICTS``, by the rule of its ``classify_gradients``) and a message
         that states it in words.
     """
     depth = int(min(max(int(depth), MIN_DEPTH), MAX_DEPTH))
     batch_norm, residual = bool(batch_norm), bool(residual)
-    key = (depth, activation, init, batch_norm, residual)
     cache = cache or GradflowCache()
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    X, Y = cache.batch
+    return cache.results.get_or_compute((depth, activation, init, batch_norm, residual),
+                                        partial(_measure, depth, activation, init, batch_norm,
+                                                residual, cache.batch))
+
+
+def _measure(depth: int, activation: str, init: str, batch_norm: bool, residual: bool,
+             batch: tuple[np.ndarray, np.ndarray]) -> GradflowResult:
+    """:func:`compute_gradflow` without its cache."""
+    X, Y = batch
     net = build_network(depth, activation, init, batch_norm, residual)
-    cache.n_builds += 1
     with np.errstate(all="ignore"):  # "large" ReLU networks reach 1e20: reported, not warned
         out, trace = net.forward(X, training=True, trace=True)
         net.backward(2.0 * (out - Y) / len(X), input_grad=False)  # J = mean squared error
@@ -394,16 +268,14 @@ def compute_gradflow(depth: int = 15, activation: str = "sigmoid", init: str = "
         edges = np.linspace(lo, hi, N_BINS + 1)
         hist = np.array([np.histogram(np.clip(a, lo, hi), bins=edges)[0] / a.size
                          for a in acts])
-    off = np.array([_fraction_off(a, activation) for a in acts])
+    off = np.array([unit_health(a, activation).off for a in acts])
     verdict, ratio = classify_gradients(norms, weights, signal_std)
     relative = norms[:-1] / np.maximum(weights[:-1], 1e-300)  # hidden layers: ‖∂J/∂W‖ / ‖W‖
     message = _message(depth, activation, init, batch_norm, residual, verdict, ratio, norms,
                        relative, off, signal_std)
-    result = GradflowResult(depth, activation, init, batch_norm, residual, norms, weights,
-                            act_std, signal_std, signal_ratio(signal_std), off, hist, edges,
-                            ratio, verdict, message)
-    cache.put(key, result)
-    return result
+    return GradflowResult(depth, activation, init, batch_norm, residual, norms, weights,
+                          act_std, signal_std, signal_ratio(signal_std), off, hist, edges,
+                          ratio, verdict, message)
 
 
 # --- the view -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ trains its first chunk.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -34,6 +33,7 @@ from ..plotting import CLASS_COLORS, PALETTE
 from ..regularization import L1, L2, EarlyStopping
 from ..training import Trainer, evaluate
 from ._base import Explorer, static_twin
+from ._cache import LRU
 
 HIDDEN = (64, 64)
 LR, MOMENTUM = 0.1, 0.9
@@ -158,8 +158,8 @@ class RegularizationCache:
     """The runs of one explorer, by settings; ``n_fits`` counts the chunks actually trained."""
 
     def __init__(self, maxsize: int = CACHE_SIZE) -> None:
-        self.maxsize, self.n_fits = maxsize, 0
-        self._runs: OrderedDict[tuple, RegularizationRun] = OrderedDict()
+        self.n_fits = 0
+        self._runs: LRU[RegularizationRun] = LRU(maxsize)
 
     @staticmethod
     def _key(l2: float, l1: float, dropout: float, early_stopping: bool) -> tuple:
@@ -168,20 +168,17 @@ class RegularizationCache:
 
     def epochs_of(self, l2: float, l1: float, dropout: float, early_stopping: bool) -> int:
         """How many epochs the kept run of these settings has trained (0 if none is kept)."""
-        run = self._runs.get(self._key(l2, l1, dropout, early_stopping))
+        run = self._runs.peek(self._key(l2, l1, dropout, early_stopping))
         return 0 if run is None else run.epochs
 
     def run(self, l2: float, l1: float, dropout: float, early_stopping: bool,
             epochs: int) -> RegularizationRun:
         """The run of these settings trained for ``epochs`` epochs (or until it finished)."""
         key = self._key(l2, l1, dropout, early_stopping)
-        run = self._runs.get(key)
+        run = self._runs.peek(key)
         if run is None or run.epochs > epochs:  # asked for fewer epochs: start again
             run = RegularizationRun(*key)
-            self._runs[key] = run
-        self._runs.move_to_end(key)
-        if len(self._runs) > self.maxsize:
-            self._runs.popitem(last=False)
+        self._runs.put(key, run)  # now the most recently used
         while run.epochs < epochs and not run.finished:
             run.advance(min(CHUNK_EPOCHS, epochs - run.epochs))
             self.n_fits += 1
