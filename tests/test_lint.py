@@ -1,4 +1,5 @@
-"""ruff keeps the package, tests, benchmarks and notebooks clean."""
+"""ruff keeps the package, tests, benchmarks and notebooks clean; mypy checks the package's
+types (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -20,4 +21,15 @@ def test_ruff_is_clean():
     result = subprocess.run(
         [ruff, "check", "--no-cache", *targets], capture_output=True, text=True, cwd=ROOT
     )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_type_error_in_the_package():
+    """Every function of ``src/`` is annotated and mypy agrees with the annotations: a wrong
+    argument type fails here, not in a learner's notebook."""
+    mypy = shutil.which("mypy", path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
+        "mypy"
+    )
+    assert mypy, "mypy is not installed: pip install -r requirements-dev.txt"
+    result = subprocess.run([mypy], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

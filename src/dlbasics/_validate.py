@@ -76,12 +76,18 @@ def float_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
+def is_number(value: object) -> bool:
+    """True for a real number (``int``, ``float``, a numpy scalar, a ``Fraction``), False for a
+    bool or anything else."""
+    return not isinstance(value, bool) and isinstance(value, Real)
+
+
 def check_positive(value: Any, name: str, *, integer: bool = False) -> None:
     """Refuse a non-positive (or, with ``integer=True``, non-integer) hyper-parameter."""
     if integer:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be a positive whole number, got {value!r}")
-    elif isinstance(value, bool) or not isinstance(value, Real):
+    elif not is_number(value):
         raise TypeError(f"{name} must be a positive number, got {value!r}")
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be positive, got {value!r}")
@@ -126,7 +132,7 @@ def check_in_range(
     value: Any, name: str, low: float, high: float, *, include_high: bool = False
 ) -> None:
     """Refuse a number outside ``[low, high)`` (or ``[low, high]`` with ``include_high``)."""
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if not is_number(value):
         raise TypeError(f"{name} must be a number, got {value!r}")
     ok = low <= value <= high if include_high else low <= value < high
     if not ok or not np.isfinite(value):

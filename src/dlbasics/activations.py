@@ -220,9 +220,8 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
         check_in_range(slope, "leaky_relu slope", 0.0, 1.0)
         if params:
             raise TypeError(f"leaky_relu takes only 'slope', got {sorted(params)}")
-        return Activation(
-            name, partial(fn, slope=slope), partial(grad, slope=slope), {"slope": slope}
-        )
+        return Activation(name, partial(leaky_relu, slope=slope),
+                          partial(leaky_relu_grad, slope=slope), {"slope": slope})
     if params:
         raise TypeError(f"activation {name!r} takes no parameters, got {sorted(params)}")
     return Activation(name, fn, grad)

@@ -111,7 +111,7 @@ def check_function(
         ``NotImplementedError``, a note that it is not answered yet with the first cases it will
         be checked on (under nbgrader that note is raised as :class:`AnswerError` instead).
     """
-    name = name or getattr(fn, "__name__", "your function")
+    name = name or str(getattr(fn, "__name__", "your function"))
     problem = _machinery_problem()
     if problem:
         raise AnswerError(problem)

@@ -22,7 +22,6 @@ import os
 import struct
 from collections.abc import Mapping
 from importlib import resources
-from numbers import Real
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,6 +33,7 @@ from ._validate import (
     check_in_range,
     check_labels,
     check_positive,
+    is_number,
     unknown_name_error,
 )
 
@@ -63,8 +63,7 @@ _CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 def _check_noise(value: Any, name: str = "noise") -> None:
     if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
+        not is_number(value)
         or not np.isfinite(value)
         or value < 0
     ):
@@ -313,7 +312,8 @@ def load_mnist(
     parts = []
     for images_name, labels_name in zip(subsets[subset][::2], subsets[subset][1::2], strict=True):
         images, labels = (
-            _read_idx(_find(folder, b), checksums) for b in (images_name, labels_name)
+            _read_idx(_find(folder, b) or folder / (b + ".gz"), checksums)
+            for b in (images_name, labels_name)
         )
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
             raise ValueError(

@@ -20,7 +20,8 @@ parameter names follow (``"dense1.W"``).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -123,6 +124,8 @@ class Dense(Layer):
     """
 
     kind = "dense"
+    n_in: int
+    n_out: int
 
     def __init__(
         self,
@@ -155,6 +158,12 @@ class Dense(Layer):
         Z = X @ self.W.value
         Z += self.b.value  # in place on the fresh array Z
         return Z, X
+
+    @overload
+    def backward(self, dout: Array, cache: Array, *, input_grad: Literal[True] = ...) -> Array: ...
+
+    @overload
+    def backward(self, dout: Array, cache: Array, *, input_grad: bool) -> Array | None: ...
 
     def backward(self, dout: Array, cache: Array, *, input_grad: bool = True) -> Array | None:
         """Write ``W.grad = Xᵀ δ`` and ``b.grad = Σ δ``; return ``δ Wᵀ``.
@@ -422,7 +431,7 @@ class Residual(Layer):
         return f"Residual({inner}, name={self.name!r})"
 
 
-def iter_layers(layers: list[Layer]) -> list[Layer]:
+def iter_layers(layers: Sequence[Layer]) -> list[Layer]:
     """All layers in order, with the layers inside :class:`Residual` blocks listed after them."""
     out: list[Layer] = []
     for layer in layers:

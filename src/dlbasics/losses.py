@@ -20,12 +20,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_labels, check_positive, unknown_name_error
+from ._validate import as_float_array, check_labels, check_positive, is_number, unknown_name_error
 from .activations import sigmoid, softmax
 
 Array = np.ndarray
@@ -382,7 +381,7 @@ def cost(losses: Array, penalty: float = 0.0) -> float:
     if losses.ndim != 1 or losses.size == 0:
         raise ValueError(f"cost: expects the per-example losses, a non-empty array of shape "
                          f"(n,), got shape {losses.shape}; a cost is already one number")
-    if isinstance(penalty, bool) or not isinstance(penalty, Real):
+    if not is_number(penalty):
         raise TypeError(f"cost: penalty must be a number, got {penalty!r}")
     return float(np.mean(losses)) + float(penalty)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import as_float_array, check_finite, check_in_range, check_positive, float_dtype
-from .activations import get_activation
+from .activations import Activation, get_activation
 from .layers import ActivationLayer, BatchNorm, Dense, Dropout, Layer, iter_layers
 from .parameter import Parameter
 
@@ -253,7 +253,7 @@ class Network:
 def mlp(
     sizes: Sequence[int],
     *,
-    activation: str = "relu",
+    activation: str | Activation = "relu",
     output_activation: str | None = None,
     rng: Any,
     init: Any = None,
@@ -269,8 +269,9 @@ def mlp(
     ----------
     sizes : sequence of int
         Widths from the input to the output, e.g. ``[64, 128, 10]``.
-    activation : str, default "relu"
-        Hidden-layer activation.
+    activation : str or Activation, default "relu"
+        Hidden-layer activation (a name, or an activation such as
+        ``get_activation("leaky_relu", slope=0.2)``).
     output_activation : str, optional
         E.g. ``"sigmoid"`` or ``"softmax"``; ``None`` leaves the outputs as logits (pair them
         with a ``..._with_logits`` loss).

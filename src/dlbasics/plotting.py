@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -85,7 +85,7 @@ def _offline_html(html: str, alt: str) -> str:
                      html)
 
 
-def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 80) -> Figure:
+def new_figure(width: float = 6.4, height: float = 4.0, dpi: float = 80) -> Figure:
     """A figure with its own Agg canvas, detached from pyplot (nothing is shown by itself)."""
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
@@ -121,7 +121,8 @@ def figure_png(fig: Figure, *, draw: bool = True) -> bytes:
     """
     if draw:
         fig.canvas.draw()
-    return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
+    canvas = cast(FigureCanvasAgg, fig.canvas)  # the course draws with Agg (new_figure)
+    return png_bytes(np.asarray(canvas.buffer_rgba()))
 
 
 def scrubbable_html(
@@ -149,7 +150,9 @@ def scrubbable_html(
     fig.set_layout_engine("none")
     with tempfile.TemporaryDirectory() as tmp, mpl.rc_context({"animation.embed_limit": 40.0}):
         path = Path(tmp) / "animation.html"
-        writer = HTMLWriter(fps=1000 / interval_ms, embed_frames=True, default_mode="once")
+        # matplotlib's type stub says int, but the writer takes any frame rate: 1200 ms is 0.83
+        writer = HTMLWriter(fps=1000 / interval_ms,  # type: ignore[arg-type]
+                            embed_frames=True, default_mode="once")
         with writer.saving(fig, str(path), dpi=fig.dpi):
             for i in range(n_frames):
                 update(i)

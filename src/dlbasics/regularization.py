@@ -16,18 +16,18 @@ Dropout lives in :mod:`dlbasics.layers` (:class:`~dlbasics.layers.Dropout`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
+from ._validate import is_number
 from .parameter import Parameter
 
 Array = np.ndarray
 
 
 def _check_strength(strength: Any) -> float:
-    if isinstance(strength, bool) or not isinstance(strength, Real) or not np.isfinite(strength):
+    if not is_number(strength) or not np.isfinite(strength):
         raise TypeError(f"penalty strength must be a finite number, got {strength!r}")
     if strength < 0:
         raise ValueError(f"penalty strength must be >= 0, got {strength!r}")
@@ -156,7 +156,7 @@ class EarlyStopping:
             raise TypeError(f"patience must be a whole number, got {patience!r}")
         if patience < 0:
             raise ValueError(f"patience must be >= 0, got {patience!r}")
-        if not isinstance(min_delta, Real) or min_delta < 0:
+        if not is_number(min_delta) or min_delta < 0:
             raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -43,13 +43,9 @@ class Trainable(Protocol):
 
     @property
     def layers(self) -> Sequence[Layer]: ...
-
     def forward(self, X: Array, *, training: bool = False) -> Any: ...
-
     def backward(self, dout: Array, *, input_grad: bool = True) -> Array | None: ...
-
     def predict(self, X: Array) -> Array: ...
-
     def parameters(self) -> list[Parameter]: ...
 
 
@@ -57,8 +53,11 @@ class Penalty(Protocol):
     """A weight penalty such as :class:`~dlbasics.regularization.L2`: its value and gradient."""
 
     def penalty(self, params: Sequence[Parameter]) -> float: ...
-
     def add_grad(self, params: Sequence[Parameter]) -> None: ...
+
+
+#: One penalty, a list or tuple of them, or None.
+Penalties = Penalty | Sequence[Penalty] | None
 
 
 @dataclass
@@ -256,7 +255,7 @@ class Trainer:
 
     def __init__(self, network: Trainable, *, loss: str | Loss,
                  optimizer: str | Optimizer = "sgd", lr: float = 0.1,
-                 penalty: Penalty | Sequence[Penalty] | None = None,
+                 penalty: Penalties = None,
                  clip_norm: float | None = None, metrics: str | Sequence[str] | None = None,
                  where: str = "Trainer") -> None:
         check_positive(lr, f"{where}: learning rate lr")
@@ -355,10 +354,10 @@ class Trainer:
         return _measure(self.network, X, y, self.loss, self.kind, self.penalties, self.metrics)
 
 
-def _penalties(penalty: Penalty | Sequence[Penalty] | None) -> list[Penalty]:
+def _penalties(penalty: Penalties) -> list[Penalty]:
     if penalty is None:
         return []
-    return list(penalty) if isinstance(penalty, (list, tuple)) else [penalty]
+    return list(penalty) if isinstance(penalty, (list, tuple)) else [cast(Penalty, penalty)]
 
 
 def _measure(network: Trainable, X: Array, y: Array, loss: Loss, kind: str,
@@ -375,7 +374,7 @@ def _measure(network: Trainable, X: Array, y: Array, loss: Loss, kind: str,
 
 
 def evaluate(network: Trainable, X: ArrayLike, y: ArrayLike, *, loss: str | Loss,
-             penalty: Penalty | Sequence[Penalty] | None = None,
+             penalty: Penalties = None,
              metrics: str | Sequence[str] | None = None) -> dict[str, float]:
     """Measure a network on ``(X, y)`` in evaluation mode: ``{"cost": ..., "accuracy": ...}``.
 
@@ -395,7 +394,7 @@ def fit(network: Trainable, X: ArrayLike, y: ArrayLike, *, loss: str | Loss,
         optimizer: str | Optimizer = "sgd", lr: float = 0.1, epochs: int = 10,
         batch_size: int | None = 32, rng: Seed,
         validation_data: tuple[ArrayLike, ArrayLike] | None = None,
-        callbacks: Sequence[object] = (), penalty: Penalty | Sequence[Penalty] | None = None,
+        callbacks: Sequence[object] = (), penalty: Penalties = None,
         clip_norm: float | None = None, metrics: str | Sequence[str] | None = None,
         progress: bool = True, shuffle: bool = True) -> History:
     """Train ``network`` in place on ``(X, y)`` with mini-batch gradient descent (ch. 5, 8).

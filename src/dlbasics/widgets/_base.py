@@ -14,7 +14,7 @@ setting rendered as a scrubbable animation that plays with no kernel and no netw
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from html import escape
 from typing import Any, Protocol
@@ -188,11 +188,16 @@ class Explorer:
         The controls shown in the right-hand column; by default every control that is not a
         slider (menus, toggles). The others are the main sliders, on the left, with long
         tracks.
+    cache : object, optional
+        What ``compute`` keeps between updates (fitted networks, paths, runs), kept as
+        ``explorer.cache`` for tests and benchmarks to inspect.
 
     Attributes
     ----------
     result
         The latest output of ``compute``; tests read it.
+    cache
+        The ``cache`` given, or None.
     figure : matplotlib.figure.Figure
         The explorer's own figure, reused across updates.
     image : ipywidgets.Image
@@ -211,8 +216,10 @@ class Explorer:
         figsize: tuple[float, float] = (6.4, 4.0),
         dpi: int = 80,
         side: Sequence[str] | None = None,
+        cache: Any = None,
     ) -> None:
         self.title = title
+        self.cache = cache
         self.controls = dict(controls)
         self._compute = compute
         self.figure = new_figure(*figsize, dpi=dpi * PIXEL_RATIO)
@@ -231,7 +238,7 @@ class Explorer:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.panel = arrange_controls(
-            self.controls.values(),
+            list(self.controls.values()),
             None if side is None else [self.controls[name] for name in side])
         self.widget = widgets.VBox(
             [widgets.HTML(f"<b>{title}</b>"), self.panel, self.image, self.message]
@@ -244,7 +251,7 @@ class Explorer:
         return {name: control.value for name, control in self.controls.items()}
 
     @contextmanager
-    def hold(self):
+    def hold(self) -> Iterator[Explorer]:
         """Change several controls and update once at the end."""
         self._holding = True
         try:

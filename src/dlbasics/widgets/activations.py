@@ -18,18 +18,24 @@ own :class:`FitCache`, so moving a control back is instant and two explorers nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import HTML
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..activations import get_activation, softmax, softmax_backward
+from ..activations import Activation, get_activation, softmax, softmax_backward
 from ..diagnostics import activation_stats
+from ..layers import Dense
 from ..network import mlp
 from ..optim import Adam
 from ..plotting import PALETTE, new_figure
@@ -70,7 +76,7 @@ def target_curve(target: str, x: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown target {target!r}; choose one of {sorted(TARGETS)}")
 
 
-def _activation(name: str, slope: float):
+def _activation(name: str, slope: float) -> Activation:
     return get_activation(name, slope=slope) if name == "leaky_relu" else get_activation(name)
 
 
@@ -102,6 +108,8 @@ def activation_curve(activation: str, slope: float = 0.1, z_max: float = 6.0,
         label = "softmax([z, 0])₁ = σ(z)"
     else:
         act = _activation(activation, slope)
+        if act.grad is None:  # pragma: no cover - every elementwise activation has one
+            raise ValueError(f"activation {activation!r} has no elementwise derivative")
         g, dg = act.fn(z), act.grad(z)
         label = activation if activation != "leaky_relu" else f"leaky ReLU, slope {slope:g}"
     return CurveResult(activation, float(slope) if activation == "leaky_relu" else None, z, g,
@@ -143,9 +151,10 @@ def fit_curve(activation: str, slope: float = 0.1, target: str = "sine", hidden:
     y_train = target_curve(target, x_train)
     x = np.linspace(*X_RANGE, 241).reshape(-1, 1)
     y_target = target_curve(target, x).ravel()
-    common = dict(activation=activation, target=target, hidden=int(hidden), x_train=x_train,
-                  y_train=y_train, x=x.ravel(), y_target=y_target,
-                  slope=float(slope) if activation == "leaky_relu" else None)
+    common: dict[str, Any] = dict(
+        activation=activation, target=target, hidden=int(hidden), x_train=x_train,
+        y_train=y_train, x=x.ravel(), y_target=y_target,
+        slope=float(slope) if activation == "leaky_relu" else None)
     if activation not in ELEMENTWISE:
         return FitResult(
             **common, y_before=None, y_after=None, cost_before=np.nan, cost_after=np.nan,
@@ -156,7 +165,7 @@ def fit_curve(activation: str, slope: float = 0.1, target: str = "sine", hidden:
             "trained here. Pick another activation to fit the curve.",
         )
     net = mlp([1, int(hidden), 1], activation=_activation(activation, slope), rng=seed)
-    first = net.layers[0]
+    first = cast(Dense, net.layers[0])  # mlp starts with a Dense layer
     w0, b0 = first.W.value.copy(), first.b.value.copy()
     y_before = net.predict(x).ravel()
     cost_before = float(np.mean((net.predict(x_train) - y_train) ** 2))
@@ -298,7 +307,7 @@ class ActivationView:
     skips measuring every tick label on each redraw.
     """
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         fig.set_layout_engine(None)
         grid = fig.add_gridspec(2, 2, left=0.075, right=0.985, bottom=0.2, top=0.86,
                                 wspace=0.22, hspace=0.42, width_ratios=[1, 1.3])
@@ -360,8 +369,11 @@ class ActivationView:
         self.data.set_offsets(np.column_stack([f.x_train.ravel(), f.y_train.ravel()]))
         self.target_line.set_data(f.x, f.y_target)
         trained = f.y_after is not None
-        for line, y in ((self.before, f.y_before), (self.after, f.y_after)):
-            line.set_data((f.x, y) if trained else ([], []))
+        for line, curve in ((self.before, f.y_before), (self.after, f.y_after)):
+            if trained and curve is not None:
+                line.set_data(f.x, curve)
+            else:
+                line.set_data([], [])
         self.switch.set_data(f.switch_points, np.full(f.switch_points.shape, 0.03))
         self.headline.set_text(f.headline)
         self.ax_fit.set_ylim(*_Y_LIMITS[f.target])
@@ -383,7 +395,7 @@ def _runs(z: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
             for a, b in pairwise(bounds) if mask[a]]
 
 
-def _paste_legend(fig, handles) -> None:
+def _paste_legend(fig: Figure, handles: Sequence[Artist]) -> None:
     """Draw the legend once, on a strip of its own, and paste it at the bottom of ``fig`` as
     an image: it never changes, and laying out its text again on every update would cost
     about a third of the redraw."""
@@ -391,8 +403,8 @@ def _paste_legend(fig, handles) -> None:
     strip.legend(handles=handles, loc="center", ncols=len(handles), fontsize=8,
                  frameon=False)
     strip.canvas.draw()
-    fig.figimage(np.asarray(strip.canvas.buffer_rgba()).copy(), xo=0, yo=0, origin="upper",
-                 zorder=3)
+    pixels = np.asarray(cast(FigureCanvasAgg, strip.canvas).buffer_rgba()).copy()
+    fig.figimage(pixels, xo=0, yo=0, origin="upper", zorder=3)
 
 
 FIGSIZE = (9.0, 4.2)
@@ -422,19 +434,19 @@ def activation_explorer(activation: str = "relu", slope: float = 0.1, z_max: flo
         controls["slope"].disabled = change["new"] != "leaky_relu"
 
     controls["activation"].observe(toggle_slope, names="value")
-    explorer = Explorer("Activation explorer", controls, partial(compute_activation, cache=cache),
-                        ActivationView, figsize=FIGSIZE)
-    explorer.cache = cache
-    return explorer
+    return Explorer("Activation explorer", controls, partial(compute_activation, cache=cache),
+                    ActivationView, cache=cache, figsize=FIGSIZE)
 
 
-def activation_twin(sweep: str = "activation", values=None, **fixed):
+def activation_twin(sweep: str = "activation", values: Sequence[Any] | None = None,
+                    **fixed: Any) -> HTML:
     """Static twin of :func:`activation_explorer`: by default every elementwise activation
     fitting sin(x) with 8 units, one frame each."""
     if values is None:
-        values = ELEMENTWISE if sweep == "activation" else np.round(np.linspace(0, 0.9, 10), 2)
-    settings = {"activation": "relu", "slope": 0.1, "z_max": 6.0, "target": "sine",
-                "hidden": 8}
+        values = ELEMENTWISE if sweep == "activation" else list(np.round(np.linspace(0, 0.9, 10),
+                                                                         2))
+    settings: dict[str, Any] = {"activation": "relu", "slope": 0.1, "z_max": 6.0,
+                                "target": "sine", "hidden": 8}
     settings.update(fixed)
     settings.pop(sweep, None)
     return static_twin(compute_activation, ActivationView, sweep, list(values), figsize=FIGSIZE,

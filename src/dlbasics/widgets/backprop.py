@@ -14,10 +14,15 @@ the gradient-descent update :math:`w \\leftarrow w - \\eta\\, \\partial L/\\part
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from html import escape
+from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
+from IPython.display import HTML
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from ..activations import sigmoid, sigmoid_grad
@@ -105,12 +110,12 @@ def neuron_graph(x1: float, x2: float, w1: float, w2: float, b: float, y: float
     """
     m1, m2 = w1 * x1, w2 * x2
     z = m1 + m2 + b
-    a = float(sigmoid(z))
+    a = float(sigmoid(np.asarray(z)))
     L = (a - y) ** 2
     values = {"x1": x1, "w1": w1, "x2": x2, "w2": w2, "b": b, "y": y,
               "m1": m1, "m2": m2, "z": z, "a": a, "L": L}
-    local = {"a": 2.0 * (a - y), "z": float(sigmoid_grad(z)), "m1": 1.0, "m2": 1.0, "b": 1.0,
-             "w1": x1, "w2": x2}
+    local = {"a": 2.0 * (a - y), "z": float(sigmoid_grad(np.asarray(z))), "m1": 1.0,
+             "m2": 1.0, "b": 1.0, "w1": x1, "w2": x2}
     grads = {"L": 1.0}
     for node in BACKWARD:  # upstream gradient times local gradient, from the loss backwards
         grads[node] = grads[_PARENT[node]] * local[node]
@@ -215,7 +220,7 @@ def _message(name: str, values: dict[str, float], local: dict[str, float], lr: f
     return " ".join(notes)
 
 
-_BOX = dict(boxstyle="round,pad=0.02,rounding_size=0.12")
+_BOX = "round,pad=0.02,rounding_size=0.12"  # the boxstyle of every node
 
 
 class BackpropView:
@@ -227,7 +232,7 @@ class BackpropView:
     text under the figure instead, which is much faster than drawing it).
     """
 
-    def __init__(self, fig, with_table: bool = True) -> None:
+    def __init__(self, fig: Figure, with_table: bool = True) -> None:
         fig.set_layout_engine("none")  # the axes are placed by hand
         self.with_table = with_table
         graph = (0.0, 0.34, 1.0, 0.60) if with_table else (0.0, 0.0, 1.0, 0.90)
@@ -258,15 +263,15 @@ class BackpropView:
                 )
         for node, (x, y) in _POS.items():
             hw, hh = _HALF[node]
-            patch = FancyBboxPatch((x - hw, y - hh), 2 * hw, 2 * hh, **_BOX, facecolor="white",
-                                   edgecolor="0.3", lw=1.2, zorder=3)
+            patch = FancyBboxPatch((x - hw, y - hh), 2 * hw, 2 * hh, boxstyle=_BOX,
+                                   facecolor="white", edgecolor="0.3", lw=1.2, zorder=3)
             ax.add_patch(patch)
             self.boxes[node] = patch
             ax.text(x, y + 0.15, _LABELS[node], ha="center", va="center", fontsize=9, zorder=4)
             self.value_text[node] = ax.text(x, y - 0.2, "", ha="center", va="center",
                                             fontsize=9, color=PALETTE["blue"], zorder=5)
         # The current node: a translucent yellow box with an orange rim, over the white one.
-        self.highlight = FancyBboxPatch((0, 0), 1, 1, **_BOX, facecolor=PALETTE["yellow"],
+        self.highlight = FancyBboxPatch((0, 0), 1, 1, boxstyle=_BOX, facecolor=PALETTE["yellow"],
                                         alpha=0.45, edgecolor=PALETTE["orange"], lw=2.8,
                                         visible=False, zorder=3.5)
         ax.add_patch(self.highlight)
@@ -308,11 +313,11 @@ class BackpropView:
             self.table.set_text(r.table)
 
 
-def _live_view(fig) -> BackpropView:
+def _live_view(fig: Figure) -> BackpropView:
     return BackpropView(fig, with_table=False)
 
 
-def _compute_live(**settings) -> BackpropResult:
+def _compute_live(**settings: Any) -> BackpropResult:
     """:func:`compute_backprop`, with the table added to the note under the figure."""
     r = compute_backprop(**settings)
     note = (f"{escape(r.message)}<pre style='font-size: 12px; line-height: 1.25'>"
@@ -349,7 +354,8 @@ def backprop_explorer(x1: float = 1.0, x2: float = -2.0, w1: float = 0.5, w2: fl
                     figsize=(9.0, 3.8), side=("w1", "w2", "b", "y"))
 
 
-def backprop_twin(sweep: str = "stage", values=None, **fixed):
+def backprop_twin(sweep: str = "stage", values: Sequence[Any] | None = None,
+                  **fixed: Any) -> HTML:
     """Static twin of :func:`backprop_explorer`: every stage, from the inputs through the
     forward pass, the loss and the backward pass to the update."""
     if values is None:

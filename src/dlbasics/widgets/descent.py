@@ -17,13 +17,16 @@ then cut to the number of steps asked for.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import HTML
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from ..landscapes import (
@@ -83,7 +86,7 @@ class DescentCache:
              **kwargs: Any) -> DescentPath:
         """The first ``steps`` steps of the cached ``max_steps`` run."""
         key = (name, optimizer, round(float(lr), 12),
-               tuple(sorted((k, round(float(v), 9) if np.isscalar(v) else tuple(v))
+               tuple(sorted((k, round(float(v), 9) if isinstance(v, (int, float)) else tuple(v))
                             for k, v in kwargs.items())))
         full = self._paths.get_or_compute(key, lambda: descend(
             self.landscape(name), optimizer, lr, self.max_steps, **kwargs))
@@ -198,7 +201,7 @@ def _contour_levels(land: Landscape, J: np.ndarray) -> np.ndarray:
 class _ContourPanel:
     """A landscape's contours (redrawn only when the landscape changes) and its minimum."""
 
-    def __init__(self, ax, cache: DescentCache) -> None:
+    def __init__(self, ax: Axes, cache: DescentCache) -> None:
         self.ax, self.cache = ax, cache
         self.name: str | None = None
         self.contours: Any = None
@@ -221,7 +224,7 @@ class _ContourPanel:
         return land
 
 
-def _light_log_axis(ax) -> None:
+def _light_log_axis(ax: Axes) -> None:
     """A log y-axis with a few plain tick labels: text is most of a figure's drawing time."""
     ax.yaxis.set_major_locator(LogLocator(numticks=5))
     ax.yaxis.set_minor_locator(NullLocator())
@@ -236,7 +239,7 @@ def _gap_limits(gap0: float) -> tuple[float, float]:
 class LearningRateView:
     """Left: the path on the contours. Right: the cost gap per step, log scale."""
 
-    def __init__(self, fig, cache: DescentCache | None = None) -> None:
+    def __init__(self, fig: Figure, cache: DescentCache | None = None) -> None:
         self.cache = cache or DescentCache()
         self.ax_path, self.ax_cost = fig.subplots(1, 2, width_ratios=[1.1, 1])
         self.contour = _ContourPanel(self.ax_path, self.cache)
@@ -304,11 +307,9 @@ def learning_rate_explorer(lr: float = 0.03, optimizer: str = "sgd", momentum: f
         "landscape": widgets.Dropdown(options=LANDSCAPES, value=landscape,
                                       description="landscape"),
     }
-    explorer = Explorer("Learning-rate explorer", controls,
-                        partial(compute_learning_rate, cache=cache),
-                        partial(LearningRateView, cache=cache), figsize=LR_FIGSIZE)
-    explorer.cache = cache
-    return explorer
+    return Explorer("Learning-rate explorer", controls,
+                    partial(compute_learning_rate, cache=cache),
+                    partial(LearningRateView, cache=cache), cache=cache, figsize=LR_FIGSIZE)
 
 
 def regime_learning_rates(landscape: str = "line_fit") -> list[float]:
@@ -322,11 +323,12 @@ def regime_learning_rates(landscape: str = "line_fit") -> list[float]:
     return [float(f"{f / lam[-1]:.3g}") for f in factors]
 
 
-def learning_rate_twin(sweep: str = "lr", values=None, **fixed):
+def learning_rate_twin(sweep: str = "lr", values: Sequence[Any] | None = None,
+                       **fixed: Any) -> HTML:
     """Static twin of :func:`learning_rate_explorer`: by default plain gradient descent on the
     line fit, its learning rate swept from far too small to past divergence."""
-    settings = {"lr": 0.03, "optimizer": "sgd", "momentum": 0.9, "steps": 200,
-                "landscape": "line_fit"}
+    settings: dict[str, Any] = {"lr": 0.03, "optimizer": "sgd", "momentum": 0.9, "steps": 200,
+                                "landscape": "line_fit"}
     settings.update(fixed)
     if values is None:
         values = (regime_learning_rates(settings["landscape"]) if sweep == "lr"
@@ -392,7 +394,7 @@ def compute_race(landscape: str = "rosenbrock", lr_sgd: float | None = None,
 class RaceView:
     """Left: four paths on the contours. Right: their cost gaps per step."""
 
-    def __init__(self, fig, cache: DescentCache | None = None) -> None:
+    def __init__(self, fig: Figure, cache: DescentCache | None = None) -> None:
         self.cache = cache or DescentCache(RACE_MAX_STEPS)
         self.ax_path, self.ax_cost = fig.subplots(1, 2, width_ratios=[1.1, 1])
         self.contour = _ContourPanel(self.ax_path, self.cache)
@@ -459,13 +461,12 @@ def race_explorer(landscape: str = "rosenbrock", lr_sgd: float = 0.001,
         "steps": widgets.IntSlider(value=steps, min=10, max=RACE_MAX_STEPS, step=10,
                                    description="steps"),
     }
-    explorer = Explorer("Optimizer race", controls, partial(compute_race, cache=cache),
-                        partial(RaceView, cache=cache), figsize=RACE_FIGSIZE)
-    explorer.cache = cache
-    return explorer
+    return Explorer("Optimizer race", controls, partial(compute_race, cache=cache),
+                    partial(RaceView, cache=cache), cache=cache, figsize=RACE_FIGSIZE)
 
 
-def race_twin(sweep: str = "landscape", values=None, **fixed):
+def race_twin(sweep: str = "landscape", values: Sequence[Any] | None = None,
+              **fixed: Any) -> HTML:
     """Static twin of :func:`race_explorer`: by default every landscape, each with the
     learning rates of ``RACE_DEFAULTS`` (in ``dlbasics.widgets.descent``)."""
     settings: dict[str, Any] = {"landscape": "rosenbrock", "lr_sgd": None, "lr_adaptive": None,
@@ -555,7 +556,7 @@ def compute_batch(batch_size: int = 8, lr: float = 0.02, epochs: int = 20, *,
     full = cache.run(n, lr, epochs)
     sizes, measured, predicted = cache.spread()
     per_epoch = -(-n // b)
-    if h.diverged:
+    if h.diverged and h.diverged_at is not None:
         epoch, step = h.diverged_at
         where = (f"in epoch {epoch + 1}" if step is None
                  else f"at step {step + 1} of epoch {epoch + 1}")
@@ -583,7 +584,7 @@ def compute_batch(batch_size: int = 8, lr: float = 0.02, epochs: int = 20, *,
 class BatchView:
     """Cost per epoch; mini-batch cost per step against examples seen; gradient spread."""
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         self.ax_epoch, self.ax_step, self.ax_spread = fig.subplots(1, 3)
         grey = "0.45"
         (self.full_epoch,) = self.ax_epoch.semilogy([], [], "--", color=grey, lw=1.5,
@@ -666,15 +667,14 @@ def batch_explorer(batch_size: int = 8, lr: float = 0.02, epochs: int = 20) -> E
         "epochs": widgets.IntSlider(value=epochs, min=1, max=MAX_EPOCHS, description="epochs",
                                     continuous_update=False),
     }
-    explorer = Explorer("Batch-size explorer", controls, partial(compute_batch, cache=cache),
-                        BatchView, figsize=BATCH_FIGSIZE)
-    explorer.cache = cache
-    return explorer
+    return Explorer("Batch-size explorer", controls, partial(compute_batch, cache=cache),
+                    BatchView, cache=cache, figsize=BATCH_FIGSIZE)
 
 
-def batch_twin(sweep: str = "batch_size", values=None, **fixed):
+def batch_twin(sweep: str = "batch_size", values: Sequence[Any] | None = None,
+               **fixed: Any) -> HTML:
     """Static twin of :func:`batch_explorer`: the batch size swept from 1 to the whole set."""
-    settings = {"batch_size": 8, "lr": 0.02, "epochs": 20}
+    settings: dict[str, Any] = {"batch_size": 8, "lr": 0.02, "epochs": 20}
     settings.update(fixed)
     if values is None:
         values = [1, 2, 4, 8, 16, 32, 64] if sweep == "batch_size" else [0.002, 0.01, 0.02, 0.05]

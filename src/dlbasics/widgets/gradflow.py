@@ -23,13 +23,16 @@ nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import HTML
 from matplotlib.colors import PowerNorm
+from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from ..diagnostics import gradient_norms, unit_health
@@ -89,7 +92,7 @@ def _hidden_activations(net: Network) -> list[np.ndarray]:
     """The output ``A = g(Z)`` of every hidden activation layer of the last forward pass,
     including those inside residual blocks, from the first layer on."""
     out = []
-    for layer, cache in zip(net.layers, net.caches, strict=True):
+    for layer, cache in zip(net.layers, net.caches or [], strict=True):
         if isinstance(layer, ActivationLayer):
             out.append(cache[1])
         elif isinstance(layer, Residual):
@@ -293,7 +296,7 @@ class GradflowView:
     (forward), log scale, with the verdict. Right: the histogram of every hidden layer's
     activations, one row per layer (darker = more of the layer's outputs in that bin)."""
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         self.ax, self.ax_hist = fig.subplots(1, 2, width_ratios=[1.15, 1])
         ax = self.ax
         (self.grad_line,) = ax.semilogy([], [], "-o", ms=4, lw=1.8, color=PALETTE["vermillion"],
@@ -302,7 +305,7 @@ class GradflowView:
                                        label="std of layer outputs $a_l$")
         ax.set(xlim=(0.5, MAX_DEPTH + 1.5), ylim=(FLOOR, CEILING),
                xlabel="layer $l$ (input → output)")
-        ax.yaxis.set_major_locator(FixedLocator(10.0 ** np.arange(-40, 31, 10)))
+        ax.yaxis.set_major_locator(FixedLocator([10.0**k for k in range(-40, 31, 10)]))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{round(math.log10(v))}"))
         ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
@@ -386,25 +389,24 @@ def gradflow_explorer(depth: int = 15, activation: str = "sigmoid", init: str = 
     for the depth, activation, initialization, batch normalization and residual connections.
     ``explorer.cache`` holds the results computed so far."""
     cache = GradflowCache()
-    explorer = Explorer("Gradient-flow explorer",
-                        _controls(depth, activation, init, batch_norm, residual),
-                        partial(compute_gradflow, cache=cache), GradflowView, figsize=FIGSIZE)
-    explorer.cache = cache
-    return explorer
+    return Explorer("Gradient-flow explorer",
+                    _controls(depth, activation, init, batch_norm, residual),
+                    partial(compute_gradflow, cache=cache), GradflowView, cache=cache,
+                    figsize=FIGSIZE)
 
 
-def gradflow_twin(sweep: str = "init", values=None, **fixed):
+def gradflow_twin(sweep: str = "init", values: Sequence[Any] | None = None,
+                  **fixed: Any) -> HTML:
     """Static twin of :func:`gradflow_explorer`: by default a 15-layer tanh network with every
     initialization in turn (too small, too large, Xavier/Glorot, He); ``sweep="depth"`` runs
     through the depths instead."""
     settings: dict[str, Any] = {"depth": 15, "activation": "tanh", "init": "xavier",
                                 "batch_norm": False, "residual": False}
     settings.update(fixed)
-    if values is None:
-        values = {"init": list(INITS), "depth": list(range(MIN_DEPTH, MAX_DEPTH + 1, 2)),
-                  "activation": list(ACTIVATIONS), "batch_norm": [False, True],
-                  "residual": [False, True]}[sweep]
-    values = list(values)
+    defaults: dict[str, list[Any]] = {
+        "init": list(INITS), "depth": list(range(MIN_DEPTH, MAX_DEPTH + 1, 2)),
+        "activation": list(ACTIVATIONS), "batch_norm": [False, True], "residual": [False, True]}
+    values = defaults[sweep] if values is None else list(values)
     settings.pop(sweep, None)
     cache = GradflowCache()
     alt = (f"Animation, {len(values)} frames: left, the gradient norm of every layer of a deep "

@@ -23,11 +23,15 @@ Nothing is trained and nothing is cached: both computations are cheap and determ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import HTML
+from matplotlib.figure import Figure
 
 from ..activations import sigmoid, sigmoid_grad
 from ..datasets import noisy_line
@@ -190,7 +194,7 @@ def compute_outlier(outlier_y: float = 25.0, outlier_weight: float = 1.0,
 class OutlierView:
     """Left: the data and the three fitted lines. Right: each example's share of each cost."""
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         fig.set_layout_engine(None)
         grid = fig.add_gridspec(1, 2, left=0.07, right=0.985, bottom=0.13, top=0.8,
                                 wspace=0.2, width_ratios=[1, 1.15])
@@ -272,7 +276,7 @@ def outlier_explorer(outlier_y: float = 25.0, outlier_weight: float = 1.0,
                     figsize=OUTLIER_FIGSIZE)
 
 
-def outlier_twin(values=None, **fixed) -> object:
+def outlier_twin(values: Sequence[float] | None = None, **fixed: Any) -> HTML:
     """Static twin of :func:`outlier_explorer`: the outlier's target swept from −10 to 30."""
     values = list(np.arange(-10.0, 30.1, 5.0)) if values is None else list(values)
     settings = {"outlier_weight": 1.0, "delta": 1.0, **fixed}
@@ -314,7 +318,8 @@ class ClassificationLossResult:
 
 
 @cache
-def _curves(y: int) -> tuple[np.ndarray, ...]:
+def _curves(y: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                             np.ndarray]:
     p = np.linspace(0.0, 1.0, 401)[1:-1]
     z = np.linspace(-Z_LIMIT, Z_LIMIT, 401)
     yp, yz = np.full_like(p, y), np.full_like(z, y)
@@ -342,7 +347,7 @@ def compute_classification_loss(p: float = 0.1, y: int = 1) -> ClassificationLos
     ce = float(binary_cross_entropy(arr_p, arr_y)[0])
     se = float(squared_error(arr_p, arr_y)[0])
     ce_grad = float(binary_cross_entropy_with_logits_grad(arr_z, arr_y)[0])
-    se_grad = float(squared_error_grad(sigmoid(arr_z), arr_y)[0] * sigmoid_grad(z))
+    se_grad = float(squared_error_grad(sigmoid(arr_z), arr_y)[0] * sigmoid_grad(arr_z)[0])
     wrong = abs(p_used - y)
     headline = (f"label y = {y}, predicted p = {p:g}, logit z = {z:.2f}\n"
                 f"cross-entropy {ce:.3g} (∂L/∂z = {ce_grad:+.3g});  "
@@ -370,7 +375,7 @@ def compute_classification_loss(p: float = 0.1, y: int = 1) -> ClassificationLos
 class ClassificationLossView:
     """Left: the two losses against p. Right: their gradients with respect to the logit z."""
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         fig.set_layout_engine(None)
         grid = fig.add_gridspec(1, 2, left=0.07, right=0.985, bottom=0.13, top=0.8,
                                 wspace=0.22)
@@ -437,11 +442,10 @@ def classification_loss_explorer(p: float = 0.1, y: int = 1) -> Explorer:
                     ClassificationLossView, figsize=CLASSIFICATION_FIGSIZE)
 
 
-def classification_loss_twin(values=None, y: int = 1) -> object:
+def classification_loss_twin(values: Sequence[float] | None = None, y: int = 1) -> HTML:
     """Static twin of :func:`classification_loss_explorer`: p swept from 0.01 to 0.99."""
-    if values is None:
-        values = [0.01, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.99]
-    values = list(values)
+    values = [0.01, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.99] if values is None \
+        else list(values)
     alt = (f"Animation, {len(values)} frames: the predicted probability p of an example with "
            f"label {y} goes from {values[0]:g} to {values[-1]:g}. Left, cross-entropy rises "
            "steeply as p moves away from the label while squared error stays below 1. Right, "

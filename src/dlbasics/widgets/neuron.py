@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import HTML
+from matplotlib.figure import Figure
 
 from ..activations import get_activation
 from ..datasets import logic_gate
@@ -72,7 +76,7 @@ def compute_neuron(
 class NeuronView:
     """Output surface, decision line and the four labelled points, redrawn in place."""
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         self.ax = ax = fig.add_subplot()
         self.image = ax.imshow(
             np.zeros((2, 2)), origin="lower", extent=(*LIMITS, *LIMITS), cmap=SURFACE_CMAP,
@@ -139,8 +143,8 @@ def neuron_explorer(
     return Explorer("Neuron explorer", controls, compute_neuron, NeuronView, figsize=(5.6, 4.6))
 
 
-def neuron_twin(sweep: str = "b", values=None, **fixed):
+def neuron_twin(sweep: str = "b", values: Sequence[Any] | None = None,
+                **fixed: Any) -> HTML:
     """Static twin of :func:`neuron_explorer`: the bias (by default) swept as an animation."""
-    if values is None:
-        values = np.round(np.linspace(-2.5, 0.5, 13), 2)
-    return static_twin(compute_neuron, NeuronView, sweep, values, figsize=(5.6, 4.6), **fixed)
+    frames = np.round(np.linspace(-2.5, 0.5, 13), 2) if values is None else values
+    return static_twin(compute_neuron, NeuronView, sweep, frames, figsize=(5.6, 4.6), **fixed)

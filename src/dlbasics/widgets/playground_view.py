@@ -120,7 +120,7 @@ class PlaygroundView:
     ``dynamic_artists`` change every chunk; the axes are drawn again only when ``static_key``
     changes (new data limits, or a step axis that has to grow)."""
 
-    def __init__(self, fig, *, health: bool = False, fixed_steps: int | None = None) -> None:
+    def __init__(self, fig: Any, *, health: bool = False, fixed_steps: int | None = None) -> None:
         self.fixed_steps = fixed_steps
         if health:
             gs = fig.add_gridspec(2, 2, width_ratios=[1.0, 1.25], height_ratios=[1.0, 0.8])

@@ -17,13 +17,15 @@ trains its first chunk.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import HTML
+from matplotlib.figure import Figure
 
 from ..datasets import Split, moons, train_val_test_split
 from ..losses import binary_cross_entropy_with_logits
@@ -260,7 +262,7 @@ def compute_regularization(l2: float = 0.0, l1: float = 0.0, dropout: float = 0.
         message = (f"Diverged after {run.epochs} epochs ({setting}): the penalty pushes the "
                    "weights too hard for this learning rate.")
     else:
-        if run.stopped_epoch is not None:
+        if run.stopped_epoch is not None and best is not None:
             state = (f"Early stopping ended training at epoch {run.stopped_epoch + 1} and "
                      f"restored the weights of epoch {best + 1}.")
         elif run.finished and best is not None:
@@ -310,7 +312,7 @@ def _summary_text(epoch: int, gap: float, train_acc: float, val_acc: float, norm
 class RegularizationView:
     """Decision boundary; training and validation loss per epoch; histogram of the weights."""
 
-    def __init__(self, fig) -> None:
+    def __init__(self, fig: Figure) -> None:
         self.ax_b, self.ax_c, self.ax_w = fig.subplots(1, 3, width_ratios=[1.0, 1.25, 1.0])
         (X, y), (Xv, yv), _ = regularization_data()
         (x0, x1), (y0, y1) = _limits()
@@ -402,7 +404,7 @@ class RegularizationExplorer(Explorer):
             return compute_regularization(**values, epochs=self.epochs, cache=cache)
 
         super().__init__("Regularization explorer", controls, compute, RegularizationView,
-                         figsize=FIGSIZE, side=("early_stopping",))
+                         figsize=FIGSIZE, side=("early_stopping",), cache=cache)
         self.train_button = widgets.Button(description="Train", icon="play",
                                            tooltip=f"train {TRAIN_CHUNKS * CHUNK_EPOCHS} more "
                                                    "epochs")
@@ -464,7 +466,8 @@ def regularization_explorer(l2: float = 0.0, l1: float = 0.0, dropout: float = 0
     return RegularizationExplorer(controls, RegularizationCache())
 
 
-def regularization_twin(sweep: str = "l2", values=None, **fixed):
+def regularization_twin(sweep: str = "l2", values: Sequence[Any] | None = None,
+                        **fixed: Any) -> HTML:
     """Static twin of :func:`regularization_explorer`: fully trained networks with the L2
     strength swept from 0 to 0.1 (or ``sweep="epochs"``: one run as it trains)."""
     settings: dict[str, Any] = {"l2": 0.0, "l1": 0.0, "dropout": 0.0, "early_stopping": False,
