@@ -33,3 +33,17 @@ def test_mypy_finds_no_type_error_in_the_package():
     assert mypy, "mypy is not installed: pip install -r requirements-dev.txt"
     result = subprocess.run([mypy], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_test_file_belongs_to_one_part_of_the_suite():
+    """`pytest -m engine` (CONTRIBUTING's one-minute loop) runs the files conftest.py names: a
+    new test file must join a part, or the engine's tests would silently miss it."""
+    from conftest import ENGINE_TESTS, INTEGRATION_TESTS, suite_part
+
+    files = sorted((ROOT / "tests").glob("test_*.py"))
+    unnamed = [f.name for f in files if suite_part(f) is None]
+    assert not unnamed, (f"{unnamed} belong to no part of the suite: add them to ENGINE_TESTS "
+                         "or INTEGRATION_TESTS in tests/conftest.py")
+    named = {f.name for f in files}
+    assert not (ENGINE_TESTS | INTEGRATION_TESTS) - named, "conftest.py names a missing file"
+    assert not ENGINE_TESTS & INTEGRATION_TESTS

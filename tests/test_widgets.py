@@ -22,6 +22,12 @@ from dlbasics.widgets import (
 from dlbasics.widgets.neuron import GATES, NEURON_ACTIVATIONS
 
 
+@pytest.fixture(scope="module")
+def neuron() -> Explorer:
+    """One neuron explorer for the tests that only need one to exist or to set it once."""
+    return neuron_explorer()
+
+
 def slider_values(slider, n=7):
     return np.linspace(slider.min, slider.max, n)
 
@@ -44,8 +50,8 @@ def test_neuron_explorer_every_control_across_its_range():
     assert len(pngs) > 10, "moving the sliders should change the picture"
 
 
-def test_neuron_explorer_draws_the_package_activation():
-    ex = neuron_explorer()
+def test_neuron_explorer_draws_the_package_activation(neuron):
+    ex = neuron
     r = ex.set(w1=0.7, w2=-1.2, b=0.3, activation="tanh")
     grid = np.linspace(-0.5, 1.5, r.surface.shape[0])
     x1, x2 = np.meshgrid(grid, grid)
@@ -78,9 +84,9 @@ def test_zero_weights_have_no_line_and_no_crash():
     assert r.wrong.sum() == 3  # AND is 1 only at (1, 1)
 
 
-def test_explorer_rejects_unknown_control():
+def test_explorer_rejects_unknown_control(neuron):
     with pytest.raises(ValueError, match="no control named"):
-        neuron_explorer().set(weight=1.0)
+        neuron.set(weight=1.0)
 
 
 def test_two_explorers_do_not_interfere():
@@ -89,14 +95,15 @@ def test_two_explorers_do_not_interfere():
     assert b.result.b == -1.5
 
 
-def test_live_explorer_says_where_it_runs():
-    bundle = neuron_explorer()._repr_mimebundle_()
+def test_live_explorer_says_where_it_runs(neuron):
+    bundle = neuron._repr_mimebundle_()
     assert "JupyterLab" in bundle["text/plain"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-def test_before_its_cell_runs_an_explorer_asks_to_run_it_and_the_website_points_at_its_twin():
-    html = neuron_explorer()._repr_mimebundle_()["text/html"]
+def test_before_its_cell_runs_an_explorer_asks_to_run_it_and_the_website_points_at_its_twin(
+        neuron):
+    html = neuron._repr_mimebundle_()["text/html"]
     run = re.search(r'<p class="dlb-live-note-run">(.*?)</p>', html)
     web = re.search(r'<p class="dlb-live-note-web" hidden="hidden">(.*?)</p>', html)
     assert run and RUN_NOTE in run[1] and "Shift+Enter" in run[1]

@@ -239,8 +239,8 @@ def test_the_drawn_path_is_the_computed_one(lr_explorer):
     assert len(r.path.points) == 51
 
 
-def test_the_steps_slider_reuses_the_cached_path():
-    ex = learning_rate_explorer()
+def test_the_steps_slider_reuses_the_cached_path(lr_explorer):
+    ex = lr_explorer
     n = ex.cache.n_paths
     long_run = ex.set(steps=300).path
     short_run = ex.set(steps=40).path

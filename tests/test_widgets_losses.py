@@ -9,6 +9,7 @@ import pytest
 from dlbasics.activations import sigmoid
 from dlbasics.losses import binary_cross_entropy, squared_error
 from dlbasics.widgets import (
+    Explorer,
     classification_loss_explorer,
     classification_loss_twin,
     compute_classification_loss,
@@ -91,9 +92,24 @@ def test_data_is_not_modified():
     np.testing.assert_array_equal(outlier_data()[1], before)
 
 
-@pytest.mark.parametrize("control", ["outlier_y", "outlier_weight", "delta"])
-def test_outlier_explorer_every_slider_across_its_range(control):
+@pytest.fixture(scope="module")
+def built_outlier() -> tuple[Explorer, dict]:
+    """One outlier explorer for the module, and its starting values."""
     ex = outlier_explorer()
+    return ex, ex.values()
+
+
+@pytest.fixture
+def outlier(built_outlier) -> Explorer:
+    """The shared outlier explorer, set back to its starting values."""
+    ex, start = built_outlier
+    ex.set(**start)
+    return ex
+
+
+@pytest.mark.parametrize("control", ["outlier_y", "outlier_weight", "delta"])
+def test_outlier_explorer_every_slider_across_its_range(outlier, control):
+    ex = outlier
     slider = ex.controls[control]
     for value in np.linspace(slider.min, slider.max, 9):
         r = ex.set(**{control: float(value)})

@@ -329,6 +329,17 @@ def test_every_preset_round_trips():
     assert playground(pg.to_json()).config == pg.config
 
 
+_SHARED: dict[str, Playground] = {}
+
+
+def default_panel() -> Playground:
+    """One default panel, built once, for the tests of refused settings: a refusal changes
+    nothing (each of them checks that the configuration is still the default)."""
+    if "default" not in _SHARED:
+        _SHARED["default"] = playground()
+    return _SHARED["default"]
+
+
 @pytest.mark.parametrize("text, words", [
     ("not json", "not valid JSON"),
     ("[1, 2]", "object of settings"),
@@ -354,14 +365,14 @@ def test_every_preset_round_trips():
 def test_bad_json_is_refused_with_a_helpful_message(text, words):
     with pytest.raises(ValueError, match=words):
         config_from_json(text)
-    pg = playground()
+    pg = default_panel()
     with pytest.raises(ValueError, match=words):
         pg.load_json(text)
     assert pg.config == DEFAULTS  # nothing changed
 
 
 def test_set_refuses_unknown_controls_and_bad_values():
-    pg = playground()
+    pg = default_panel()
     with pytest.raises(ValueError, match="the controls are: dataset"):
         pg.set(learning_rate=0.1)
     with pytest.raises(ValueError, match="between"):

@@ -134,8 +134,9 @@ def blit_png(figure: Any, dynamic: Sequence[Any], backgrounds: OrderedDict[Any, 
     canvas = figure.canvas
 
     def draw_background() -> Any:
-        if not backgrounds:
-            canvas.draw()  # the first draw runs the layout engine once …
+        engine = figure.get_layout_engine()
+        if not backgrounds and engine is not None:  # the layout engine runs once …
+            engine.execute(figure)
             figure.set_layout_engine("none")  # … then the layout stays put
         canvas.draw()  # everything but the dynamic artists
         return canvas.copy_from_bbox(figure.bbox)
