@@ -140,6 +140,9 @@ def test_exercise_cells_carry_nbgrader_metadata(chapter):
             assert meta.get("solution") is False and meta.get("locked") is True, (
                 f"{where}: a check cell is graded, locked and not a solution")
             assert gid.endswith("-check"), f"{where}: a check cell's id ends in -check"
+            assert "hide-input" in cell.metadata.get("tags", []), (
+                f"{where}: on the website a check shows its cases first, its code on request "
+                "(tag hide-input)")
             points = meta.get("points")
             assert isinstance(points, (int, float)) and points > 0, f"{where}: needs points > 0"
             assert "SOLUTION" not in cell.source, f"{where}: solution markers in a check cell"
