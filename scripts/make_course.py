@@ -121,7 +121,7 @@ except Exception as error:
 '''
 
 STUDENT_NOTE = """\
-> **Assignment version ({assignment}).** This copy has no solutions.
+> **Assignment version ({assignment}).** This copy has no solutions to the exercises.
 > Write each coding answer in the cell that says `# YOUR CODE HERE` (replace
 > `raise NotImplementedError()`, keep the function's name), run it, then run the check cell
 > under it. Write each conceptual answer in the cell marked *Your answer*. Do not change or

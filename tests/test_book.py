@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import ROOT, toc_files  # the built_book fixture lives in conftest.py too
+
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`[^`]*`")
+# [text](#target), the text with at most one level of brackets: [[Glorot and Bengio, 2010]](#key)
+LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(#([^)\s]+)\)")
+XREF = re.compile(r"\{(numref|ref)\}`([^`]*)`")
+EXPLICIT = re.compile(r"(?P<text>.*?)\s*<(?P<label>[^<>]+)>", re.S)
 
 
 @pytest.mark.slow
@@ -58,3 +66,65 @@ def test_live_explorers_say_where_they_run(built_book):
         html = (built_book / f"{page}.html").read_text(encoding="utf-8")
         assert "application/vnd.jupyter.widget-view+json" not in html, page
         assert "This is a live explorer" in html, f"{page}: no live explorer note"
+
+
+def _first_author_and_year() -> dict[str, tuple[str, str]]:
+    from pybtex.database import parse_file  # installed with sphinxcontrib-bibtex
+    from pybtex.richtext import Text
+
+    entries = parse_file(str(ROOT / "book" / "references.bib")).entries
+    return {key: (Text.from_latex(" ".join(e.persons["author"][0].last_names)).render_as("text"),
+                  e.fields["year"]) for key, e in entries.items()}
+
+
+def test_notebook_citations_and_figure_references_read_well_in_jupyterlab():
+    """JupyterLab's MyST renderer has no bibliography and cannot see the labels of figures that
+    are code-cell outputs (myst-nb keeps them in cell metadata): a {cite} shows its bib key and a
+    bare {numref}`fig-x` its label. So the notebooks cite with [[Author et al., 2015]](#key)
+    (on the website sphinxcontrib-bibtex resolves #key like {cite:p}) and describe every figure
+    reference, {numref}`the figure below <fig-x>` (the website shows "Fig. 6.2",
+    book/_ext/figure_refs.py)."""
+    bib = _first_author_and_year()
+    problems = []
+    for path in CHAPTERS:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        figures = {}
+        for i, cell in enumerate(cells):
+            name = (cell["metadata"].get("mystnb", {}).get("figure") or {}).get("name")
+            if name:
+                figures[name] = i
+            if cell["cell_type"] == "markdown":  # a {figure} directive
+                for name in re.findall(r"^\s*:name:\s*(fig-\S+)", "".join(cell["source"]), re.M):
+                    figures[name] = i
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] != "markdown":
+                continue
+            text = "".join(cell["source"])
+            where = f"{path.name}, cell {i}"
+            problems += [f"{where}: {m.group(0)} shows as its bib key in JupyterLab; write "
+                         f"[[Author et al., year]](#key)" for m in CITE_ROLE.finditer(text)]
+            for m in LINK.finditer(text):
+                label, keys = m.group(1), m.group(2).split(",")
+                if not any(k in bib for k in keys):
+                    continue  # a link to a section or a figure
+                unknown = [k for k in keys if k not in bib]
+                wrong = [k for k in keys if k in bib and not all(w in label for w in bib[k])]
+                if unknown or wrong or not (label.startswith("[") and label.endswith("]")):
+                    problems.append(f"{where}: {m.group(0)}: the text must be '[First author "
+                                    f"(et al.), year; …]' for each key (unknown keys: "
+                                    f"{unknown}, not named in the text: {wrong})")
+            for m in XREF.finditer(text):
+                explicit = EXPLICIT.fullmatch(m.group(2))
+                label = explicit.group("label") if explicit else m.group(2).strip()
+                if not (label.startswith("fig-") or label in figures):
+                    continue
+                said = explicit.group("text") if explicit else ""
+                if not said or any(p in said for p in ("%s", "{number}", "{name}")):
+                    problems.append(f"{where}: {m.group(0)} shows as '{said or label}' in "
+                                    f"JupyterLab; describe the figure: "
+                                    f"{{{m.group(1)}}}`the figure below <{label}>`")
+                elif label in figures and (("below" in said.split() and figures[label] < i)
+                                           or ("above" in said.split() and figures[label] > i)):
+                    problems.append(f"{where}: {m.group(0)}: the figure is "
+                                    f"{'above' if figures[label] < i else 'below'} this cell")
+    assert not problems, "\n".join(problems)

@@ -41,8 +41,8 @@ def test_stub_is_reported_as_not_answered_without_stopping_the_notebook(monkeypa
     assert note.startswith("○ sigmoid is not answered yet")
     assert "✓" not in note
     assert "It will be checked on 2 cases:" in note
-    assert "sigmoid(0.0) should return 0.5" in note
-    assert "sigmoid([-2.,  2.]) should return [0.1192, 0.8808]" in note
+    assert "sigmoid(0.0)\n    should return 0.5" in note
+    assert "sigmoid([-2., 2.])\n    should return [0.1192, 0.8808]" in note
 
 
 def test_not_answered_lists_at_most_three_cases(monkeypatch):

@@ -140,6 +140,9 @@ def test_exercise_cells_carry_nbgrader_metadata(chapter):
             assert meta.get("solution") is False and meta.get("locked") is True, (
                 f"{where}: a check cell is graded, locked and not a solution")
             assert gid.endswith("-check"), f"{where}: a check cell's id ends in -check"
+            assert "hide-input" in cell.metadata.get("tags", []), (
+                f"{where}: on the website a check shows its cases first, its code on request "
+                "(tag hide-input)")
             points = meta.get("points")
             assert isinstance(points, (int, float)) and points > 0, f"{where}: needs points > 0"
             assert "SOLUTION" not in cell.source, f"{where}: solution markers in a check cell"
@@ -634,3 +637,14 @@ def test_restoring_hidden_tests_matches_what_nbgrader_releases():
     steps = _grading_steps()
     source = ("a = 1\n### BEGIN HIDDEN TESTS\nb = 2\n### END HIDDEN TESTS\nprint(a)")
     assert steps.without_hidden_tests(source) == "a = 1\nprint(a)"
+
+
+@chapters
+def test_student_version_says_only_what_is_true_for_students(chapter):
+    """No solution dropdowns, reference answers or "new cell" instructions are promised."""
+    source = make_course.student_source(read(chapter), make_course.assignment_name(chapter))
+    text = "\n".join(c.source for c in source.cells if c.cell_type == "markdown")
+    for phrase in ("Solution* box", "reference answer", "collapsed cell", "in a new cell",
+                   "expand the collapsed"):
+        assert phrase.lower() not in text.lower(), f"{chapter.name}: {phrase!r}"
+    assert "no solutions to the exercises" in text

@@ -1,10 +1,12 @@
 """The playground (chapter 8): every control across its range with no warnings (warnings are
 errors in the test suite), training on every data set, divergence explained in words, the JSON
-export and import, Play and Pause on a real event loop, Reset, and the offline twin."""
+export and import, Play and Pause on a real event loop, Reset, the offline twin, the extra
+inputs (x₁², x₁x₂, sin x₁ …) and the pictures of the inputs and hidden units."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 
 import ipywidgets as widgets
@@ -21,6 +23,7 @@ from dlbasics.widgets import (
 )
 from dlbasics.widgets.playground import (
     CHUNKS_WITHOUT_LOOP,
+    FEATURE_CONTROLS,
     GROUPS,
     UNIT_CONTROLS,
     config_of,
@@ -29,6 +32,7 @@ from dlbasics.widgets.playground import (
 )
 from dlbasics.widgets.playground_core import (
     DEFAULTS,
+    FEATURES,
     MAX_STEPS,
     STEPS_PER_CHUNK,
     Run,
@@ -36,13 +40,30 @@ from dlbasics.widgets.playground_core import (
     config_from_json,
     config_to_json,
     hidden_units,
+    input_features,
     validate_config,
 )
-from dlbasics.widgets.playground_view import GRID, boundary_grid, plot_limits, region_image
+from dlbasics.widgets.playground_view import (
+    GRID,
+    boundary_grid,
+    make_frame,
+    mosaic_layout,
+    neuron_mosaic,
+    plot_limits,
+    region_image,
+)
+
+#: The controls of the panel: one per configuration key, except units (one slider per hidden
+#: layer) and features (one toggle per input).
+CONTROLS = [k for k in DEFAULTS if k not in ("units", "features")] + [*UNIT_CONTROLS,
+                                                                      *FEATURE_CONTROLS]
 
 
 def sweep_values(control) -> list:
-    """Every option of a menu; five evenly spaced values of a slider (ends included)."""
+    """Every option of a menu; five evenly spaced values of a slider (ends included); off and
+    on for a toggle."""
+    if isinstance(control, widgets.ToggleButton):
+        return [not control.value, control.value]
     if isinstance(control, widgets.FloatLogSlider):
         return [float(control.base ** e) for e in np.linspace(control.min, control.max, 5)]
     if isinstance(control, widgets.IntSlider):
@@ -59,13 +80,22 @@ def assert_finite_picture(pg: Playground) -> None:
         assert np.isfinite(a).all()
     assert (f.image >= 0).all() and (f.image <= 1).all()
     assert len(f.train_cost) == len(f.test_cost) == len(pg.history["train"])
+    widths = hidden_units(pg.config)
+    assert f.inputs.shape == (len(pg.config["features"]), GRID, GRID)
+    assert [h.shape for h in f.hidden] == [(w, GRID, GRID) for w in widths]
+    for a in (f.inputs, *f.hidden):
+        assert np.isfinite(a).all()
+    shown = pg.view.units_image.get_array()  # the pictures as drawn: RGBA bytes
+    assert shown.shape == (*mosaic_layout(len(f.inputs), widths).shape, 4)
+    mosaic = neuron_mosaic(f)
+    assert np.isfinite(mosaic).all() and (mosaic >= 0).all() and (mosaic <= 1).all()
+    np.testing.assert_array_equal(shown[..., :3], np.rint(mosaic * 255))
 
 
 # --- controls ----------------------------------------------------------------------------------
 def test_the_panel_has_every_control_button_and_view():
     pg = playground()
-    keys = [k for k in DEFAULTS if k != "units"]
-    assert sorted(pg.controls) == sorted([*keys, *UNIT_CONTROLS])
+    assert sorted(pg.controls) == sorted(CONTROLS)
     assert sorted(n for names in GROUPS.values() for n in names) == sorted(pg.controls)
     assert pg.config == DEFAULTS
     assert pg.values() == control_values(DEFAULTS)
@@ -76,7 +106,7 @@ def test_the_panel_has_every_control_button_and_view():
     assert "Step 0" in pg.message
 
 
-@pytest.mark.parametrize("name", [k for k in DEFAULTS if k != "units"] + list(UNIT_CONTROLS))
+@pytest.mark.parametrize("name", CONTROLS)
 def test_every_control_across_its_range_trains_without_warnings(name):
     pg = playground({"layers": 4 if name in UNIT_CONTROLS else 2, "units": 4})
     for value in sweep_values(pg.controls[name]):
@@ -361,6 +391,10 @@ def default_panel() -> Playground:
     ('{"l2": 0.5}', "choose one of 0, 0.0001"),
     ('{"batch_norm": 1}', "true or false"),
     ('{"noise": NaN}', "between 0 and 0.5"),
+    ('{"features": ["x1", "x3"]}', "'x3', which is not an input; the inputs are x1, x2, x1_sq"),
+    ('{"features": []}', "switches every input off; the network needs at least one"),
+    ('{"features": "x1"}', "must be a list of input names"),
+    ('{"features": [1]}', "1, which is not an input"),
 ])
 def test_bad_json_is_refused_with_a_helpful_message(text, words):
     with pytest.raises(ValueError, match=words):
@@ -400,10 +434,223 @@ def test_export_and_import_buttons():
     assert other.config == pg.config
 
 
+def test_features_are_checked_and_written_in_a_fixed_order():
+    cfg = validate_config({"features": ["sin_x2", "x1_sq", "x1", "x1_sq"]})
+    assert cfg["features"] == ("x1", "x1_sq", "sin_x2")  # FEATURES' order, each once
+    assert validate_config({"features": ("x2", "x1")}) == DEFAULTS
+    assert validate_config({})["features"] == ("x1", "x2")
+    for bad, words in [(["X1"], "'X1', which is not an input"),
+                       (["x1", "cos_x1", "x9"], "'cos_x1', 'x9', which are not an input"),
+                       ([], "at least one"), (None, "must be a list"), (3, "must be a list")]:
+        with pytest.raises(ValueError, match=words) as info:
+            validate_config({"features": bad})
+        assert "features is the list of the network's inputs" in str(info.value)
+    with pytest.raises(ValueError, match="x1 \\(x₁\\), x2 \\(x₂\\), x1_sq \\(x₁²\\)"):
+        validate_config({"features": ["x"]})  # the description names every input
+
+
+def test_features_round_trip_through_json():
+    cfg = validate_config({"dataset": "xor", "features": ["x1_x2", "x1", "x2"], "layers": 0})
+    text = config_to_json(cfg)
+    assert text == '{"dataset":"xor","features":["x1","x2","x1_x2"],"layers":0}'
+    assert config_from_json(text) == cfg
+    assert "features" not in config_to_json(validate_config({"features": ["x2", "x1"]}))
+    pg = playground(text)
+    assert pg.config == cfg and pg.to_json() == text
+    assert [pg.controls[k].value for k in FEATURE_CONTROLS] == [True, True, False, False, True,
+                                                                False, False]
+    other = playground()
+    other.load_json(text)
+    assert other.values() == pg.values()
+    pg.step(3)
+    other.step(3)
+    assert pg.history == other.history
+
+
 def test_config_helpers_agree():
     cfg = validate_config({"dataset": "moons", "noise": 0.30000000000000004})
     assert cfg["noise"] == 0.3
     assert config_from_json(config_to_json(cfg)) == cfg
+
+
+# --- inputs -----------------------------------------------------------------------------------
+def test_input_features_are_computed_from_the_standardized_coordinates():
+    Z = np.array([[1.0, 2.0], [-0.5, 0.0]])
+    F = input_features(Z, FEATURES)
+    np.testing.assert_allclose(F, [[1, 2, 1, 4, 2, np.sin(1), np.sin(2)],
+                                   [-0.5, 0, 0.25, 0, 0, np.sin(-0.5), 0]])
+    run = Run(validate_config({"features": ["x1", "x2", "x1_sq", "sin_x2"], "layers": 1}))
+    assert run.net.n_in == 4 and run.Z_train.shape == (len(run.X_train), 4)
+    np.testing.assert_allclose(run.Z_train.mean(axis=0), 0, atol=1e-12)  # standardized on
+    np.testing.assert_allclose(run.Z_train.std(axis=0), 1, atol=1e-12)  # the training set
+    z = (run.X_train - run.X_train.mean(axis=0)) / run.X_train.std(axis=0)
+    np.testing.assert_allclose(run.Z_train[:, :2], z, atol=1e-12)  # x1, x2 as before
+    sq = z[:, 0] ** 2
+    np.testing.assert_allclose(run.Z_train[:, 2], (sq - sq.mean()) / sq.std(), atol=1e-12)
+    assert np.allclose(run.standardize(run.X_test), run.Z_test)
+    # the default inputs are the standardized coordinates, exactly as without the setting
+    plain = Run(validate_config({}))
+    np.testing.assert_array_equal(plain.Z_train, (plain.X_train - plain.mean) / plain.scale)
+
+
+def test_every_combination_of_inputs_trains_without_warnings():
+    combos = [c for k in range(1, len(FEATURES) + 1) for c in itertools.combinations(FEATURES, k)]
+    assert len(combos) == 2 ** len(FEATURES) - 1
+    grid = None
+    for combo in combos:
+        run = Run(validate_config({"dataset": "moons", "features": list(combo), "layers": 1,
+                                   "units": 3, "n_points": 40}))
+        assert run.advance(STEPS_PER_CHUNK) == STEPS_PER_CHUNK
+        grid = grid or boundary_grid(run)
+        f = make_frame(run, grid)
+        assert np.isfinite(run.history["train"] + run.history["test"]).all()
+        assert f.inputs.shape == (len(combo), GRID, GRID) and np.isfinite(f.inputs).all()
+        assert f.hidden[0].shape == (3, GRID, GRID) and np.isfinite(f.hidden[0]).all()
+        assert np.isfinite(f.image).all()
+        assert f.shape.startswith(f"{len(combo)} → 3 → 2")
+
+
+def test_the_input_toggles_set_the_features():
+    pg = playground()
+    assert all(k in GROUPS["Data"] for k in FEATURE_CONTROLS)
+    assert [pg.controls[k].value for k in FEATURE_CONTROLS] == [True, True] + [False] * 5
+    pg.step()
+    pg.controls["feature_x1_sq"].value = True  # as a learner presses the toggle
+    assert pg.config["features"] == ("x1", "x2", "x1_sq") and pg.steps == 0
+    assert pg.run.net.n_in == 3 and "3 → 6 → 6 → 2" in pg.health.value
+    pg.set(feature_x1=False, feature_x2=False)
+    assert pg.config["features"] == ("x1_sq",) and pg.to_json() == '{"features":["x1_sq"]}'
+    assert pg.controls["feature_x1_sq"].disabled  # the only input left stays on
+    assert not pg.controls["feature_x1"].disabled
+    with pytest.raises(ValueError, match="at least one"):
+        pg.set(feature_x1_sq=False)
+    with pytest.raises(ValueError, match="switched on \\(True\\) or off"):
+        pg.set(feature_x1="yes")
+    pg.set(features=["sin_x1", "sin_x2"])
+    assert [pg.controls[k].value for k in FEATURE_CONTROLS] == [False] * 5 + [True, True]
+    assert not any(pg.controls[k].disabled for k in FEATURE_CONTROLS)
+    pg.set(feature_x1=True, layers=1)
+    assert pg.config["features"] == ("x1", "sin_x1", "sin_x2") and pg.config["layers"] == 1
+    pg.step()
+    assert_finite_picture(pg)
+    with pytest.raises(ValueError, match="or features, a list of inputs"):
+        pg.set(feature_x3=True)
+
+
+def test_circles_need_the_squares_without_a_hidden_layer():
+    squares = playground("circles_squares")
+    assert squares.config["layers"] == 0 and len(squares.run.dense) == 1
+    squares.step(30)
+    plain = playground("circles_squares")
+    plain.set(feature_x1_sq=False, feature_x2_sq=False)  # the same network, x₁ and x₂ only
+    plain.step(30)
+    assert squares.run.accuracy() > 0.95 and squares.history["test"][-1] < 0.15
+    assert plain.run.accuracy() < 0.65 and plain.history["test"][-1] > 0.65  # chance: log 2
+    # the boundary is a closed curve around the centre: the middle of the plane is one class,
+    # the four corners the other
+    _, (x0, x1, y0, y1) = boundary_grid(squares.run)
+    probe = np.array([[0.0, 0.0], [x0, y0], [x0, y1], [x1, y0], [x1, y1]])
+    predicted = squares.run.probabilities(probe).argmax(axis=1)
+    assert len(set(predicted[1:])) == 1 and predicted[0] != predicted[1]
+
+
+def test_xor_is_one_product_away_from_a_line():
+    """Try-this 7's answer: x₁x₂ alone separates XOR with no hidden layer."""
+    pg = playground("xor_no_hidden")
+    pg.set(features=["x1_x2"])
+    pg.step(30)
+    assert pg.run.accuracy() > 0.95
+
+
+# --- pictures of the inputs and hidden units ------------------------------------------------------
+def test_one_picture_per_hidden_unit_laid_out_by_layer():
+    pg = playground({"layers": 3, "units": [16, 9, 2], "features": ["x1", "x2", "x1_x2"]})
+    f = pg.frame()
+    assert [h.shape for h in f.hidden] == [(16, GRID, GRID), (9, GRID, GRID), (2, GRID, GRID)]
+    assert f.input_names == ("x₁", "x₂", "x₁x₂")
+    layout = mosaic_layout(3, [16, 9, 2])
+    assert len(layout.tiles) == 3 + 16 + 9 + 2
+    assert [h for _, h in layout.heads] == ["inputs", "layer 1", "layer 2", "layer 3"]
+    tops = {}
+    for (top, left), group in zip(layout.tiles, [0] * 3 + [1] * 16 + [2] * 9 + [3] * 2,
+                                  strict=True):
+        assert 0 <= top and top + GRID <= layout.shape[0]
+        assert 0 <= left and left + GRID <= layout.shape[1]
+        tops.setdefault(group, set()).add(left)
+    assert [len(tops[g]) for g in range(4)] == [1, 2, 2, 1]  # one column; two beyond 8 units
+    lefts = [min(tops[g]) for g in range(4)]
+    assert lefts == sorted(lefts)  # left to right: inputs, then layer after layer
+    corners = {(t, left) for t, left in layout.tiles}
+    assert len(corners) == len(layout.tiles)  # no two tiles in one place
+    largest = mosaic_layout(7, [16] * 4)
+    assert len(largest.tiles) == 7 + 64
+    assert mosaic_layout(2, []).heads == ((largest.heads[0][0], "inputs"),)
+
+
+def test_unit_pictures_show_what_each_unit_computes():
+    pg = playground({"layers": 1, "units": 3, "activation": "tanh"})
+    f = pg.frame()
+    run = pg.run
+    points, _ = boundary_grid(run)
+    a = np.tanh(run.standardize(points) @ run.dense[0].W.value + run.dense[0].b.value)
+    np.testing.assert_allclose(f.hidden[0], a.T.reshape(3, GRID, GRID), atol=1e-12)
+    np.testing.assert_allclose(f.inputs[0], run.standardize(points)[:, 0].reshape(GRID, GRID))
+    mosaic = neuron_mosaic(f)
+    layout = mosaic_layout(2, [3])
+    (t1, l1), (t2, l2) = layout.tiles[:2]
+    red, blue = mosaic[t1 + GRID // 2, l1 + GRID - 2], mosaic[t1 + GRID // 2, l1 + 1]
+    assert red[0] > red[2] and blue[2] > blue[0]  # x₁ grows to the right: blue → red
+    top, bottom = mosaic[t2 + 1, l2 + GRID // 2], mosaic[t2 + GRID - 2, l2 + GRID // 2]
+    assert top[0] > top[2] and bottom[2] > bottom[0]  # x₂ grows upwards
+    assert pg.view.units_image.get_array().shape == (*layout.shape, 4)
+
+
+def test_unit_pictures_change_as_the_network_trains():
+    pg = playground({"dataset": "moons", "layers": 2, "units": [5, 4], "activation": "relu"})
+    before = pg.frame()
+    mosaic = np.array(pg.view.units_image.get_array())
+    pg.step(5)
+    after = pg.frame()
+    for b, a in zip(before.hidden, after.hidden, strict=True):
+        assert a.shape == b.shape
+        assert all(np.abs(a[k] - b[k]).max() > 1e-3 for k in range(len(a)))  # every unit moved
+    np.testing.assert_array_equal(before.inputs, after.inputs)  # the inputs do not train
+    assert not np.array_equal(np.asarray(pg.view.units_image.get_array()), mosaic)
+    assert all(h.min() >= 0 for h in after.hidden)  # ReLU outputs
+    for activation, low, high in [("sigmoid", 0, 1), ("tanh", -1, 1)]:
+        f = playground({"activation": activation, "layers": 1}).frame()
+        assert low <= f.hidden[0].min() and f.hidden[0].max() <= high
+
+
+def test_dead_relu_units_show_as_white_pictures():
+    """Try-this 8: with ReLU, some units of spirals_deep's second layer die, and their pictures
+    are white everywhere; the health readout counts them among the dead."""
+    pg = playground("spirals_deep")
+    pg.set(activation="relu")
+    pg.step(30)
+    white = [sum(np.abs(h[k]).max() == 0 for k in range(len(h))) for h in pg.frame().hidden]
+    dead = [round(h.dead * h.units) for h in pg.run.health[:3]]
+    assert white[1] >= 2 and all(w <= d for w, d in zip(white, dead, strict=True))
+    mosaic, layout = neuron_mosaic(pg.frame()), mosaic_layout(2, [16, 16, 16])
+    # a white picture: one colour all over, the diverging map's nearly white middle
+    whites = [np.ptp(mosaic[t:t + GRID, c:c + GRID], axis=(0, 1)).max() == 0
+              and mosaic[t, c].min() > 0.95 for t, c in layout.tiles[2:]]
+    assert sum(whites) == sum(white)
+
+
+def test_the_unit_pictures_follow_the_network_on_one_figure():
+    pg = playground()
+    axes = list(pg.figure.axes)
+    for config in ({"layers": 4, "units": 16, "features": list(FEATURES)}, {"layers": 0},
+                   {"layers": 1, "units": 1, "features": ["sin_x1"]}):
+        pg.set(**config)
+        pg.step()
+        assert_finite_picture(pg)
+        heads = [t.get_text() for t in pg.view.unit_heads if t.get_text()]
+        assert heads == ["inputs", *(f"layer {i}" for i in range(1, pg.config["layers"] + 1))]
+        names = [t.get_text() for t in pg.view.input_labels if t.get_text()]
+        assert len(names) == len(pg.config["features"])
+    assert pg.figure.axes == axes  # the same axes, redrawn
 
 
 # --- Play, Pause, Step, Reset ---------------------------------------------------------------------
@@ -515,6 +762,11 @@ def test_presets_are_described_and_show_what_they_say():
     shallow.step(30)
     assert deep.run.accuracy() > 0.9 and shallow.run.accuracy() < deep.run.accuracy() - 0.05
     assert deep.history["test"][-1] < 0.5 * shallow.history["test"][-1]
+    assert results["circles_squares"].run.accuracy() > 0.95  # see also the test below
+    sines, plain = results["spirals_sin"], playground("spirals_sin")
+    plain.set(features=["x1", "x2"])
+    plain.step(30)
+    assert sines.run.accuracy() > 0.8 and plain.run.accuracy() < 0.7  # "about 85 %, 60 %"
     five = results["blobs_five"].run
     points, _ = boundary_grid(five)
     assert five.net.n_out == 5  # one softmax output per class …

@@ -72,7 +72,9 @@ def _show(value: Any) -> str:
         except (TypeError, ValueError):
             return repr(value)
     if isinstance(value, _NUMPY["ndarray"]):
-        return _NUMPY["array2string"](value, precision=4, threshold=12, separator=", ")
+        text = _NUMPY["array2string"](value, precision=4, threshold=12, separator=", ",
+                                      max_line_width=10_000)
+        return " ".join(text.split()).replace("[ ", "[")  # one line, rows side by side
     if isinstance(value, (float, np.floating)):
         text = f"{float(value):.6g}"
         return text if any(c in text for c in ".ein") else text + ".0"  # 1 -> 1.0
@@ -137,11 +139,11 @@ def check_function(
 
 
 def _not_answered(name: str, cases: Sequence[Case]) -> str:
-    note = (f"○ {name} is not answered yet: write it in the cell above in place of "
-            "`raise NotImplementedError()`, run that cell, then run this check again.")
+    note = (f"○ {name} is not answered yet: write it in the cell above in place of\n"
+            "  `raise NotImplementedError()`, run that cell, then run this check again.")
     if grading():
-        raise AnswerError(note)
-    shown = [f"  {_call_text(name, c.args)} should return {_show(c.expected)}"
+        raise AnswerError(note.replace("\n ", ""))
+    shown = [f"  {_call_text(name, c.args)}\n    should return {_show(c.expected)}"
              for c in cases[:_MAX_SHOWN_CASES]]
     more = len(cases) - len(shown)
     tail = [f"  ... and {more} more case{'s' if more > 1 else ''}"] if more > 0 else []

@@ -101,6 +101,8 @@ def arrange_controls(controls: Sequence[widgets.Widget],
     for column, wide in ((main, True), (side, False)):
         label = label_width(column)
         for control in column:
+            if not hasattr(control, "description"):  # a labelled block of its own
+                continue
             control.style.description_width = f"{label}px"
             if wide:
                 control.layout.width = f"{label + TRACK_PX + READOUT_PX}px"

@@ -1,12 +1,16 @@
 """The playground (chapter 8): train a small network on 2-D data and watch it learn.
 
 :func:`playground` returns a :class:`Playground`: every setting of a small classifier as a
-control, in three columns (data; network, with the width of each hidden layer on its own
-slider; training), Play / Pause / Step / Reset buttons, and one figure with
+control, on three tabs (data, with a toggle for each of the network's inputs x₁, x₂, x₁², x₂²,
+x₁x₂, sin x₁, sin x₂; network, with the width of each hidden layer on its own slider;
+training), Play / Pause / Step / Reset buttons, and one figure with
 
 * the **decision boundary**: each point of the plane shaded by the colour of its predicted
   class, paler where the network is unsure; training points as circles, validation points as
   triangles;
+* **what each input and hidden unit computes**: a small picture of its value over the same
+  plane for every input and every hidden unit, one column per layer, as in TensorFlow
+  Playground;
 * the **training and validation cost** after every step (log scale);
 * a **health readout** per layer: gradient norm, dead or saturated units, update-to-weight
   ratio (the checks of chapter 6).
@@ -31,12 +35,14 @@ import numpy as np
 from IPython.display import HTML
 
 from ..plotting import PALETTE, new_figure, scrubbable_html
-from ._base import PIXEL_RATIO, arrange_controls, blit_png, live_bundle, picture
+from ._base import PIXEL_RATIO, arrange_controls, blit_png, label_width, live_bundle, picture
 from .playground_core import (
     ACTIVATIONS,
     BATCH_SIZES,
     DATASETS,
     DEFAULTS,
+    FEATURE_LABELS,
+    FEATURES,
     INITS,
     MAX_LAYERS,
     MAX_STEPS,
@@ -61,8 +67,8 @@ from .playground_view import (
 
 PLAY_PAUSE_S = 0.02  # between chunks, so button clicks are handled
 CHUNKS_WITHOUT_LOOP = 50  # Play with no running event loop (a plain script)
-FIGSIZE = (9.0, 3.9)  # the live panel's figure
-TWIN_FIGSIZE = (10.0, 4.6)  # the twin's, with the health readout
+FIGSIZE = (10.5, 3.9)  # the live panel's figure
+TWIN_FIGSIZE = (10.5, 5.0)  # the twin's, with the health readout
 BACKGROUNDS_KEPT = 12  # saved figure backgrounds, by axis limits
 DPI = 80
 
@@ -93,6 +99,21 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
         {"dataset": "spirals", "classes": 2, "noise": 0.05, "n_points": 400, "layers": 3,
          "units": 16, "activation": "leaky_relu", "lr": 0.02, "train_fraction": 0.7},
     ),
+    "circles_squares": (
+        "Given x₁² and x₂² as inputs, a network with no hidden layer separates the two "
+        "circles, since a circle x₁² + x₂² = r² is a straight line in the squares; switch the "
+        "squares off and it is back at chance, about 50 %.",
+        {"dataset": "circles", "features": ["x1", "x2", "x1_sq", "x2_sq"], "layers": 0,
+         "lr": 0.1},
+    ),
+    "spirals_sin": (
+        "With sin x₁ and sin x₂ as extra inputs, one hidden layer of 8 units follows the two "
+        "spirals (about 85 % of the validation points right after 600 steps), where x₁ and x₂ "
+        "alone leave it near 60 %.",
+        {"dataset": "spirals", "classes": 2, "noise": 0.05, "n_points": 400,
+         "train_fraction": 0.7, "features": ["x1", "x2", "sin_x1", "sin_x2"], "layers": 1,
+         "units": 8, "lr": 0.03},
+    ),
     "blobs_five": (
         "Five classes: a softmax output gives one probability per class, and the plane splits "
         "into five regions.",
@@ -120,19 +141,25 @@ PLAYGROUND_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 UNIT_CONTROLS = tuple(f"units_{i}" for i in range(1, MAX_LAYERS + 1))
+#: One toggle per input of :data:`~dlbasics.widgets.playground_core.FEATURES`, e.g.
+#: ``feature_x1_sq`` for x₁²; the configuration's ``features`` lists those switched on.
+FEATURE_CONTROLS = tuple(f"feature_{f}" for f in FEATURES)
 #: Settings the untrained network does not depend on: changing one at step 0 leaves the
 #: picture as it is, so the status line says what was set.
 TRAINING_SETTINGS = ("optimizer", "lr", "batch_size", "l1", "l2", "dropout")
 #: The panel's groups of controls, by name: one tab each. ``units`` has one slider per
 #: hidden layer (``units_1`` … ``units_4``); those beyond ``layers`` are greyed out.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "Data": ("dataset", "classes", "noise", "n_points", "train_fraction", "seed"),
+    "Data": ("dataset", "classes", "noise", "n_points", "train_fraction", "seed",
+             *FEATURE_CONTROLS),
     "Network": ("layers", *UNIT_CONTROLS, "activation", "init", "batch_norm"),
     "Training": ("optimizer", "lr", "batch_size", "l1", "l2", "dropout"),
 }
 #: The controls in each tab's right-hand column (short sliders and menus); four rows a tab.
+#: The input toggles take the last two rows of the data tab's.
 SIDE = ("dataset", "seed", "layers", "activation", "init", "batch_norm", "optimizer",
-        "batch_size", "l1", "l2")
+        "batch_size", "l1", "l2", *FEATURE_CONTROLS)
+FEATURE_ROWS = (FEATURE_CONTROLS[:4], FEATURE_CONTROLS[4:])
 HELP = {  # tooltips
     "dataset": "the points to classify; 'custom' is your own X, y",
     "classes": "number of classes (blobs and spirals only; the others have 2)",
@@ -152,6 +179,13 @@ HELP = {  # tooltips
     "l2": "L2 penalty strength, weight decay (chapter 7)",
     "dropout": "share of hidden units switched off in each training step (chapter 7)",
     **{k: f"units in hidden layer {i}" for i, k in enumerate(UNIT_CONTROLS, 1)},
+    "feature_x1": "x₁, the first coordinate (standardized), as an input",
+    "feature_x2": "x₂, the second coordinate (standardized), as an input",
+    "feature_x1_sq": "x₁² as an input: the square of the first coordinate",
+    "feature_x2_sq": "x₂² as an input: the square of the second coordinate",
+    "feature_x1_x2": "x₁x₂ as an input: the product of the coordinates",
+    "feature_sin_x1": "sin x₁ as an input: the sine of the first coordinate",
+    "feature_sin_x2": "sin x₂ as an input: the sine of the second coordinate",
 }
 
 
@@ -181,10 +215,33 @@ def _controls(custom: bool) -> dict[str, widgets.ValueWidget]:
         "batch_norm": widgets.Dropdown(options=[("off", False), ("on", True)],
                                        description="batch norm"),
         "seed": widgets.IntSlider(min=0, max=99, description="seed", **kw),
+        **{k: widgets.ToggleButton(description=FEATURE_LABELS[f],
+                                   layout=widgets.Layout(width="50px", padding="0"))
+           for f, k in zip(FEATURES, FEATURE_CONTROLS, strict=True)},
     }
     for name, control in controls.items():
         control.tooltip = HELP[name]
     return controls
+
+
+def _inputs_row(controls: dict[str, widgets.ValueWidget], label_px: int) -> widgets.Widget:
+    """The input toggles under one label, in the rows of ``FEATURE_ROWS``."""
+    label = widgets.HTML('<div style="text-align:right;margin-right:8px;line-height:28px" '
+                         'title="the network\'s inputs: switch extra ones on, as in TensorFlow '
+                         'Playground">inputs</div>', layout=widgets.Layout(width=f"{label_px}px"))
+    rows = [widgets.HBox([controls[k] for k in row]) for row in FEATURE_ROWS]
+    return widgets.HBox([label, widgets.VBox(rows)])
+
+
+def _tab(controls: dict[str, widgets.ValueWidget], names: tuple[str, ...]) -> widgets.Widget:
+    """One tab's controls in two columns (``arrange_controls``); the input toggles, if the
+    tab has them, as one labelled block at the foot of the right-hand column."""
+    plain = [n for n in names if n not in FEATURE_CONTROLS]
+    side = [controls[n] for n in plain if n in SIDE]
+    if len(plain) < len(names):
+        label_px = label_width(side)
+        side.append(_inputs_row(controls, label_px))
+    return arrange_controls([controls[n] for n in plain if n not in SIDE] + side, side)
 
 
 def _shown_value(control: widgets.ValueWidget) -> str:
@@ -200,7 +257,9 @@ def control_values(config: dict[str, Any], current: dict[str, Any] | None = None
     """The value of every control for a configuration. The sliders of the hidden layers a
     list of ``units`` does not name keep their ``current`` value (a uniform ``units`` sets
     them all), so adding a layer back gives it the width it had."""
-    values = {k: config[k] for k in config if k != "units"}
+    values = {k: config[k] for k in config if k not in ("units", "features")}
+    values.update({k: f in config["features"]
+                   for f, k in zip(FEATURES, FEATURE_CONTROLS, strict=True)})
     widths = hidden_units(config)
     if not isinstance(config["units"], list):
         widths = [config["units"]] * MAX_LAYERS
@@ -212,9 +271,12 @@ def control_values(config: dict[str, Any], current: dict[str, Any] | None = None
 
 def config_of(values: dict[str, Any]) -> dict[str, Any]:
     """The configuration the controls' ``values`` describe (not yet checked): ``units`` from
-    the first ``layers`` unit sliders."""
-    config = {k: v for k, v in values.items() if k not in UNIT_CONTROLS}
+    the first ``layers`` unit sliders, ``features`` from the input toggles switched on."""
+    config = {k: v for k, v in values.items()
+              if k not in UNIT_CONTROLS and k not in FEATURE_CONTROLS}
     config["units"] = [values[k] for k in UNIT_CONTROLS[:values["layers"]]]
+    config["features"] = [f for f, k in zip(FEATURES, FEATURE_CONTROLS, strict=True)
+                          if values[k]]
     return config
 
 
@@ -247,7 +309,8 @@ class Playground:
     controls : dict of str to ipywidgets widget
         One per configuration key (see :data:`dlbasics.widgets.playground_core.DEFAULTS`),
         except ``units``: one slider per hidden layer, ``units_1`` … ``units_4``, greyed out
-        beyond ``layers``. ``GROUPS`` arranges them in columns (data, network, training).
+        beyond ``layers``; and ``features``: one toggle per input, ``feature_x1`` …
+        ``feature_sin_x2``. ``GROUPS`` arranges them on tabs (data, network, training).
     widget : ipywidgets.VBox
         The whole panel.
     run : Run
@@ -311,11 +374,8 @@ class Playground:
                                             layout=widgets.Layout(width="90px"))
         self.export_button.on_click(lambda _b: self._export())
         self.import_button.on_click(lambda _b: self._import())
-        self.tabs = widgets.Tab(
-            [arrange_controls([self.controls[n] for n in names],
-                              [self.controls[n] for n in names if n in SIDE])
-             for names in GROUPS.values()],
-            titles=list(GROUPS))
+        self.tabs = widgets.Tab([_tab(self.controls, names) for names in GROUPS.values()],
+                                titles=list(GROUPS))
         self.widget = widgets.VBox([
             widgets.HTML(f"<b>{self.title}</b>: {GUIDE}"),
             self.tabs,
@@ -384,14 +444,16 @@ class Playground:
     def set(self, **values: Any) -> None:
         """Change controls by name, as a learner would, then restart at step 0 once.
 
-        Besides the controls (``units_1`` … ``units_4`` for the width of each hidden layer),
-        ``units`` sets the widths at once: one number for every layer or a list, one number
-        per layer."""
-        unknown = [k for k in values if k not in self.controls and k != "units"]
+        Besides the controls (``units_1`` … ``units_4`` for the width of each hidden layer,
+        ``feature_x1`` … ``feature_sin_x2`` to switch an input on or off), ``units`` sets the
+        widths at once: one number for every layer or a list, one number per layer; and
+        ``features`` the inputs at once, e.g. ``features=["x1_sq", "x2_sq"]``."""
+        unknown = [k for k in values
+                   if k not in self.controls and k not in ("units", "features")]
         if unknown:
             raise ValueError(f"playground: no control named {', '.join(map(repr, unknown))}; "
                              f"the controls are: {', '.join(self.controls)} (or units, one "
-                             "number or a list of widths)")
+                             "number or a list of widths; or features, a list of inputs)")
         custom = self._custom is not None
         sliders = self.values()
         for k in UNIT_CONTROLS:
@@ -404,6 +466,17 @@ class Playground:
                                      ) from None
                 sliders[k] = round(values[k])
         plain = {k: v for k, v in values.items() if k in DEFAULTS}
+        toggles = {k: values[k] for k in FEATURE_CONTROLS if k in values}
+        for k, v in toggles.items():
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"playground: {k}={v!r}: an input is switched on (True) or "
+                                 "off (False)")
+        if toggles and "features" not in plain:
+            on = {k: f in self.config["features"]
+                  for f, k in zip(FEATURES, FEATURE_CONTROLS, strict=True)}
+            on.update(toggles)
+            plain["features"] = [f for f, k in zip(FEATURES, FEATURE_CONTROLS, strict=True)
+                                 if on[k]]
         keep_sliders = "units" not in plain
         if keep_sliders:  # the hidden layers take their widths from the sliders
             layers = validate_config({"layers": plain.get("layers", self.config["layers"]),
@@ -429,9 +502,12 @@ class Playground:
     def _sync_enabled(self) -> None:
         """Grey out the controls the current settings ignore: the width of hidden layers
         beyond ``layers``, classes of the 2-class data sets, noise and points of your own
-        data, dropout and batch normalization with no hidden layer."""
+        data, dropout and batch normalization with no hidden layer; and the toggle of the only
+        input left (the network needs one)."""
         c = self.config
         off = {k for i, k in enumerate(UNIT_CONTROLS) if i >= c["layers"]}
+        if len(c["features"]) == 1:
+            off.add(f"feature_{c['features'][0]}")
         if c["dataset"] not in ("blobs", "spirals"):
             off.add("classes")
         if c["dataset"] == "custom":
@@ -615,8 +691,10 @@ def playground_twin(preset: str, *, frames: int = 10, steps: int = 600) -> HTML:
     fig = new_figure(*TWIN_FIGSIZE, dpi=DPI)
     view = PlaygroundView(fig, health=True, fixed_steps=int(steps))
     alt = (f"Animation, {len(shots)} frames, of the playground preset {preset!r} training from "
-           f"step 0 to {shots[-1].step}: {description} Left, the decision regions with the "
-           "training points (circles) and validation points (triangles); right, the training "
-           "and validation cost per step and the health of each layer.")
+           f"step 0 to {shots[-1].step}: {description} Left, a small picture of what each "
+           "input and hidden unit computes over the plane, one column per layer; middle, the "
+           "decision regions with the training points (circles) and validation points "
+           "(triangles); right, the training and validation cost per step; below, the health "
+           "of each layer.")
     return HTML(scrubbable_html(fig, lambda i: view.update(shots[i]), len(shots),
                                 interval_ms=700, alt=alt))

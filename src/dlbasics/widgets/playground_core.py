@@ -10,7 +10,9 @@ A configuration is a plain dict (:data:`DEFAULTS` lists every key and its defaul
 :func:`validate_config` checks one and :func:`config_to_json` / :func:`config_from_json` turn
 it into a short JSON string and back. ``units`` is one number (every hidden layer that wide)
 or a list with one number per hidden layer, e.g. ``{"layers": 3, "units": [8, 8, 4]}``;
-:func:`hidden_units` gives the list either way.
+:func:`hidden_units` gives the list either way. ``features`` names the network's inputs, as in
+TensorFlow Playground: besides the coordinates ``x1`` and ``x2``, their squares, product and
+sines (:data:`FEATURES`; :func:`input_features` computes them).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from ..activations import softmax
 from ..datasets import blobs, circles, moons, spirals, train_val_test_split, xor
-from ..diagnostics import SATURATION, gradient_norms, update_ratio
-from ..layers import Dense
+from ..diagnostics import gradient_norms, unit_health, update_ratio
+from ..layers import ActivationLayer, Dense
+from ..losses import categorical_cross_entropy_with_logits
 from ..network import mlp
 from ..optim import get_optimizer
 from ..regularization import L1, L2
@@ -39,6 +43,11 @@ OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 PENALTIES = (0.0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 MAX_LAYERS, MAX_UNITS, MAX_CLASSES = 4, 16, 5
+#: The inputs the network can be given, computed from the standardized coordinates x₁, x₂.
+FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2")
+#: How each input is written on the controls and pictures.
+FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1_sq": "x₁²", "x2_sq": "x₂²", "x1_x2": "x₁x₂",
+                  "sin_x1": "sin x₁", "sin_x2": "sin x₂"}
 LR_RANGE = (1e-4, 10.0)
 STEPS_PER_CHUNK = 20
 MAX_STEPS = 20_000  # Play stops here
@@ -51,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "noise": 0.1,
     "n_points": 200,
     "train_fraction": 0.5,
+    "features": ("x1", "x2"),
     "layers": 2,
     "units": 6,
     "activation": "tanh",
@@ -73,6 +83,9 @@ DESCRIPTIONS: dict[str, str] = {
     "n_points": "number of points, training and validation together (40 to 400)",
     "train_fraction": ("fraction of the points used for training (0.1 to 0.9); "
                        "the rest for validation"),
+    "features": ("list of the network's inputs, at least one of "
+                 + ", ".join(f"{f} ({FEATURE_LABELS[f]})" for f in FEATURES)
+                 + ", computed from the standardized coordinates"),
     "layers": "number of hidden layers (0 to 4)",
     "units": ("number of units per hidden layer (1 to 16): one number for every layer, or a "
               "list with one number per layer, e.g. [8, 4] for layers=2"),
@@ -172,6 +185,8 @@ def _check_value(key: str, value: Any, custom: bool) -> Any:
                            f"between 1 and {MAX_UNITS} units")
             widths.append(round(float(v)))
         return widths
+    if key == "features":
+        return _check_features(value)
     if key == "batch_norm":
         if not isinstance(value, (bool, np.bool_)):
             raise _bad(key, value, "must be true or false")
@@ -201,10 +216,27 @@ def _check_value(key: str, value: Any, custom: bool) -> Any:
     return float(f"{v:.6g}")  # slider steps such as 0.30000000000000004 become 0.3
 
 
+def _check_features(value: Any) -> tuple[str, ...]:
+    """A list of input names → a tuple in :data:`FEATURES` order, each name once."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise _bad("features", value, 'must be a list of input names, e.g. ["x1", "x2", '
+                   '"x1_sq"]')
+    unknown = [v for v in value if not isinstance(v, str) or v not in FEATURES]
+    if unknown:
+        raise _bad("features", value, f"names {', '.join(map(repr, unknown))}, which "
+                   f"{'is' if len(unknown) == 1 else 'are'} not an input; the inputs are "
+                   f"{', '.join(FEATURES)}")
+    if not value:
+        raise _bad("features", value, "switches every input off; the network needs at least "
+                   "one")
+    return tuple(f for f in FEATURES if f in value)
+
+
 def config_to_json(config: dict[str, Any]) -> str:
     """The configuration as short JSON: only the keys that differ from :data:`DEFAULTS`, in a
     fixed order, with compact separators."""
-    diff = {k: config[k] for k in DEFAULTS if config[k] != DEFAULTS[k]}
+    diff = {k: list(config[k]) if isinstance(config[k], tuple) else config[k]
+            for k in DEFAULTS if config[k] != DEFAULTS[k]}
     return json.dumps(diff, separators=(",", ":"))
 
 
@@ -295,18 +327,26 @@ def make_data(config: dict[str, Any], custom: tuple[Array, Array] | None = None
     return blobs(n, n_classes=config["classes"], spread=0.3 + 2 * noise, rng=rng)
 
 
+# --- inputs -------------------------------------------------------------------------------------
+def input_features(Z: Array, features: tuple[str, ...] | list[str]) -> Array:
+    """The network's inputs at standardized points ``Z`` (shape ``(n, 2)``, columns x₁, x₂):
+    one column per name of :data:`FEATURES`, in the order given. ``x1_sq`` is x₁²,
+    ``x1_x2`` is x₁x₂, ``sin_x1`` is sin x₁, and so on."""
+    x1, x2 = Z[:, 0], Z[:, 1]
+    columns = {"x1": lambda: x1, "x2": lambda: x2, "x1_sq": lambda: x1 * x1,
+               "x2_sq": lambda: x2 * x2, "x1_x2": lambda: x1 * x2,
+               "sin_x1": lambda: np.sin(x1), "sin_x2": lambda: np.sin(x2)}
+    return np.column_stack([columns[f]() for f in features])
+
+
 # --- a training run -----------------------------------------------------------------------------
-def _softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def cross_entropy(z: Array, labels: Array) -> float:
-    """Mean softmax cross-entropy of logits ``z``; ``inf`` if they are not finite."""
+    """Mean softmax cross-entropy of logits ``z`` (the package's
+    :func:`~dlbasics.losses.categorical_cross_entropy_with_logits`); ``inf`` if they are not
+    finite."""
     if not np.isfinite(z).all():
         return math.inf
-    e = z - z.max(axis=1, keepdims=True)
-    return float(np.mean(np.log(np.exp(e).sum(axis=1)) - e[np.arange(len(z)), labels]))
+    return float(np.mean(categorical_cross_entropy_with_logits(z, labels)))
 
 
 @dataclass
@@ -359,12 +399,21 @@ class Run:
         if len(Xte) == 0:
             Xte, yte = Xtr[:1], ytr[:1]
         self.X_train, self.y_train, self.X_test, self.y_test = Xtr, ytr, Xte, yte
-        # the network sees standardized inputs (the picture keeps the data's own coordinates)
+        # the network sees standardized inputs (the picture keeps the data's own coordinates):
+        # the coordinates standardized on the training set are x₁ and x₂; every other input
+        # is computed from them and standardized on the training set in turn
+        self.features = tuple(c["features"])
         self.mean, self.scale = Xtr.mean(axis=0), Xtr.std(axis=0)
         self.scale[self.scale < 1e-12] = 1.0
+        F = input_features(self.coordinates(Xtr), self.features)
+        self.feature_mean, self.feature_scale = F.mean(axis=0), F.std(axis=0)
+        self.feature_scale[self.feature_scale < 1e-12] = 1.0
+        for j, name in enumerate(self.features):
+            if name in ("x1", "x2"):  # standardized already
+                self.feature_mean[j], self.feature_scale[j] = 0.0, 1.0
         self.Z_train, self.Z_test = self.standardize(Xtr), self.standardize(Xte)
         self._Z_both = np.concatenate([self.Z_train, self.Z_test])
-        sizes = [2, *hidden_units(c), self.n_classes]
+        sizes = [len(self.features), *hidden_units(c), self.n_classes]
         self.net = mlp(sizes, activation=c["activation"],
                        init=None if c["init"] == "auto" else c["init"],
                        rng=np.random.default_rng([c["seed"], 2]), dropout=c["dropout"],
@@ -387,8 +436,36 @@ class Run:
         self.message = self._status()
 
     # -- helpers -----------------------------------------------------------------------------
-    def standardize(self, X: Array) -> Array:
+    def coordinates(self, X: Array) -> Array:
+        """Points ``X`` (the data's coordinates) standardized with the training set's mean
+        and standard deviation: x₁ and x₂."""
         return (X - self.mean) / self.scale
+
+    def standardize(self, X: Array) -> Array:
+        """The network's inputs at points ``X`` (the data's coordinates), shape
+        ``(n, len(features))``: each input of ``config["features"]`` computed from the
+        standardized coordinates, then standardized with the training set's statistics."""
+        F = input_features(self.coordinates(X), self.features)
+        return (F - self.feature_mean) / self.feature_scale
+
+    def evaluate(self, X: Array) -> tuple[Array, list[Array], Array]:
+        """One forward pass at points ``X`` (evaluation mode): the network's inputs
+        ``(n, n_inputs)``, each hidden layer's outputs after its activation
+        ``[(n, units), ...]`` and the class probabilities ``(n, K)``. Values that are not
+        finite become 0 (probabilities: 1/K)."""
+        inputs = self.standardize(X)
+        hidden = []
+        out = inputs
+        with np.errstate(all="ignore"):
+            for layer in self.net.layers:
+                out, _ = layer.forward(out)
+                if isinstance(layer, ActivationLayer):
+                    hidden.append(np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0))
+            if np.isfinite(out).all():
+                probs = softmax(out)
+            else:
+                probs = np.full((len(X), self.n_classes), 1.0 / self.n_classes)
+        return inputs, hidden, probs
 
     def costs(self) -> tuple[float, float]:
         """Cross-entropy on the training and validation sets (evaluation mode, no penalty), from
@@ -404,7 +481,7 @@ class Run:
             z = self.net.predict(self.standardize(X))
             if not np.isfinite(z).all():
                 return np.full((len(X), self.n_classes), 1.0 / self.n_classes)
-            return _softmax(z)
+            return softmax(z)
 
     def accuracy(self, which: str = "test") -> float:
         Z, y = (self.Z_test, self.y_test) if which == "test" else (self.Z_train, self.y_train)
@@ -482,14 +559,7 @@ class Run:
         for i, d in enumerate(self.dense):
             hidden = i < len(self.dense) - 1
             act = self.config["activation"] if hidden else "softmax"
-            dead = sat = None
-            if hidden and i < len(acts):
-                a = np.asarray(acts[i].a)
-                if act == "relu":
-                    dead = float(np.mean(np.all(a <= 0, axis=0)))
-                elif act in SATURATION:
-                    low, high = SATURATION[act]
-                    sat = float(np.mean((a < low) | (a > high)))
+            sat, dead = unit_health(acts[i].a, act) if hidden and i < len(acts) else (None, None)
             ratio = 0.0
             if before is not None:
                 ratio = float(update_ratio([before[i]], [d.W.value])["0"])
