@@ -185,6 +185,19 @@ def test_the_trainer_keeps_its_optimizer_state_between_steps():
         np.testing.assert_array_equal(a, b)
 
 
+def test_prepared_steps_skip_the_checks_and_train_the_same():
+    X, y = class_data(40)
+    nets = [mlp([4, 8, 3], rng=0) for _ in range(2)]
+    checked, fast = Trainer(nets[0], loss=CE), Trainer(nets[1], loss=CE)
+    Xp, yp = fast.prepare(X, np.eye(3)[y])  # one-hot rows become labels, once
+    assert yp.shape == (40,)
+    for lo in range(0, 40, 10):
+        rows = slice(lo, lo + 10)
+        assert checked.step(X[rows], y[rows]) == fast.step(Xp[rows], yp[rows], prepared=True)
+    for a, b in zip(*(n.get_weights() for n in nets), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_diverging_step_leaves_the_weights_alone():
     X, y = regression_data(10)
     net = mlp([2, 1], rng=0)

@@ -106,9 +106,19 @@ def test_the_panel_has_every_control_button_and_view():
     assert "Step 0" in pg.message
 
 
+@pytest.fixture(scope="module")
+def sweep_panel() -> Playground:
+    """One panel for the sweeps: each loads its starting configuration, a new run as a new
+    panel would start (building the figure is most of what a new panel costs)."""
+    return playground()
+
+
 @pytest.mark.parametrize("name", CONTROLS)
-def test_every_control_across_its_range_trains_without_warnings(name):
-    pg = playground({"layers": 4 if name in UNIT_CONTROLS else 2, "units": 4})
+def test_every_control_across_its_range_trains_without_warnings(sweep_panel, name):
+    pg = sweep_panel
+    pg.load_json(config_to_json(validate_config({"layers": 4 if name in UNIT_CONTROLS else 2,
+                                                 "units": 4})))
+    assert pg.steps == 0 and pg.config["layers"] == (4 if name in UNIT_CONTROLS else 2)
     for value in sweep_values(pg.controls[name]):
         pg.set(**{name: value})
         assert pg.steps == 0  # a new setting restarts the run

@@ -214,11 +214,10 @@ class EpochResult:
     cost : float
         Mean of the mini-batch costs, weighted by batch size (penalty included).
     step_cost : list of float
-        The cost of every step taken.
     metrics : dict of str to float
         ``"accuracy"`` over the mini-batches (NaN if the epoch diverged).
     diverged_at : int or None
-        The step whose cost was NaN or infinite; the epoch stopped there, without updating.
+        The step whose cost was NaN or infinite: the epoch stopped there, without updating.
     """
 
     cost: float
@@ -276,11 +275,13 @@ class Trainer:
         ``(n, outputs)`` otherwise."""
         return _prepare(self.network, X, y, self.kind, where or self.where)
 
-    def step(self, X_batch: ArrayLike, y_batch: ArrayLike) -> float:
+    def step(self, X_batch: ArrayLike, y_batch: ArrayLike, *, prepared: bool = False) -> float:
         """One update on a mini-batch; returns its cost :math:`J_B` (penalty included), measured
         before the update. A NaN or infinite cost (a diverging run) leaves the weights as they
-        are: stop there."""
-        X, y = self.prepare(X_batch, y_batch, where=f"{self.where}.step")
+        are: stop there. ``prepared=True`` skips the checks, for rows of :meth:`prepare`'s
+        arrays (a loop of many small steps)."""
+        X, y = ((np.asarray(X_batch), np.asarray(y_batch)) if prepared
+                else self.prepare(X_batch, y_batch, where=f"{self.where}.step"))
         with np.errstate(all="ignore"):
             return self._step(X, y)[0]
 

@@ -413,6 +413,7 @@ class Run:
                 self.feature_mean[j], self.feature_scale[j] = 0.0, 1.0
         self.Z_train, self.Z_test = self.standardize(Xtr), self.standardize(Xte)
         self._Z_both = np.concatenate([self.Z_train, self.Z_test])
+        self._y_both = np.concatenate([self.y_train, self.y_test])
         sizes = [len(self.features), *hidden_units(c), self.n_classes]
         self.net = mlp(sizes, activation=c["activation"],
                        init=None if c["init"] == "auto" else c["init"],
@@ -423,6 +424,7 @@ class Run:
                                       L2(c["l2"]) if c["l2"] else None) if p is not None]
         self.trainer = Trainer(self.net, loss="categorical_cross_entropy_with_logits",
                                optimizer=self.optimizer, penalty=self.penalties, metrics=())
+        self._Z_ready, self._y_ready = self.trainer.prepare(self.Z_train, self.y_train)
         self.shuffle_rng = np.random.default_rng([c["seed"], 3])
         b = min(c["batch_size"], len(Xtr))
         if c["batch_norm"] and c["layers"] > 0:
@@ -473,7 +475,10 @@ class Run:
         with np.errstate(all="ignore"):
             z = self.net.predict(self._Z_both)
         n = len(self.Z_train)
-        return cross_entropy(z[:n], self.y_train), cross_entropy(z[n:], self.y_test)
+        if not np.isfinite(z).all():
+            return cross_entropy(z[:n], self.y_train), cross_entropy(z[n:], self.y_test)
+        losses = categorical_cross_entropy_with_logits(z, self._y_both)  # one per example
+        return float(np.mean(losses[:n])), float(np.mean(losses[n:]))
 
     def probabilities(self, X: Array) -> Array:
         """Class probabilities at points ``X`` (the data's coordinates), shape (n, K)."""
@@ -521,7 +526,7 @@ class Run:
                     before = [d.W.value.copy() for d in self.dense]
                 # one mini-batch update (a huge or infinite cost ends the run: the weights go
                 # back to the saved state)
-                cost = self.trainer.step(self.Z_train[idx], self.y_train[idx])
+                cost = self.trainer.step(self._Z_ready[idx], self._y_ready[idx], prepared=True)
                 if not math.isfinite(cost) or cost > HUGE_COST:
                     self._diverge(saved, cost)
                     break
