@@ -39,6 +39,7 @@
     for (let k = 0; k < 3; k += 1) {
       text = text.replace(/\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "($1)/($2)");
     }
+    text = text.replace(/\\[dt]?frac\s*(\w)(\w)/g, "$1/$2"); // \tfrac12
     return text
       .replace(/\\([A-Za-z]+)/g, (_, name) => SYMBOLS[name] ?? "")
       .replace(/\\([{}])/g, (_, brace) => (brace === "{" ? "\u0001" : "\u0002"))
@@ -102,8 +103,9 @@
     const stemmer = new Stemmer();
     const stems = (text) => splitQuery(texToText(text).toLowerCase()).map((w) => stemmer.stemWord(w));
     const terms = [...searchTerms];
+    const plain = (html) => html.replace(/<[^>]*>/g, ""); // titles hold HTML (section numbers)
     const chapterTitled = (file) => {
-      const words = stems(index.titles[file]);
+      const words = stems(plain(index.titles[file]));
       return terms.some((t) => words.includes(t));
     };
     const holdsQuery = (title) => {
@@ -116,10 +118,12 @@
       if (!holdsQuery(title)) continue;
       for (const [file] of found) sectionsAbout.set(file, (sectionsAbout.get(file) || 0) + 1);
     }
+    const phrase = new RegExp(`(^|\\W)${q.trim().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\W|$)`, "i");
     const sectionScore = (docname, file, title) => {
       if (!holdsQuery(title)) return null;
       if (docname === "book/api") return 6;
       let score = 40 + Math.round((20 * terms.length) / stems(title).length);
+      if (phrase.test(texToText(title))) score += 8; // the words as typed, in that order
       if (docname.startsWith("notebooks/")) score += 5;
       if (chapterTitled(file)) score += 5;
       score += Math.min(2 * ((sectionsAbout.get(file) || 1) - 1), 10);
@@ -160,7 +164,7 @@
       }
       const parts = result[1].split(" > ").map(readable);
       // "4. Backpropagation > Backpropagation" (the chapter's own title) reads "4. Backpropagation".
-      if (parts.length === 2 && parts[0].replace(/^[\d.]+\s+/, "") === parts[1]) parts.pop();
+      if (parts.length === 2 && plain(parts[0]).replace(/^[\d.]+\s+/, "") === parts[1]) parts.pop();
       result[1] = parts.join(" > ");
     }
 
