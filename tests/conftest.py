@@ -38,7 +38,7 @@ ENGINE_TESTS = frozenset({
     "test_optim.py", "test_regularization.py", "test_training.py",
 })
 INTEGRATION_TESTS = frozenset({
-    "test_book.py", "test_exchange.py", "test_exercises.py", "test_instructor.py",
+    "test_book.py", "test_downloads.py", "test_exchange.py", "test_exercises.py", "test_instructor.py",
     "test_jupyterlab.py", "test_lint.py", "test_notebooks.py", "test_packaging.py",
     "test_sandbox.py", "test_site.py",
 })
@@ -90,9 +90,12 @@ def toc_files() -> list[str]:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> pathlib.Path:
-    """Build the book once per session into a temporary folder; return the html folder.
+    """Build the book once per session into a temporary folder, as it is published: the
+    website, then its downloads (scripts/build_downloads.py: the whole-book PDF and the
+    notebooks' zip); return the html folder.
 
-    Shared by test_book.py (the build itself) and test_site.py (the browser check of the site).
+    Shared by test_book.py (the build itself), test_site.py (the browser check of the site) and
+    test_downloads.py.
     """
     out = tmp_path_factory.mktemp("book")
     jb = shutil.which("jupyter-book", path=str(pathlib.Path(sys.executable).parent))
@@ -101,6 +104,10 @@ def built_book(tmp_path_factory) -> pathlib.Path:
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book build failed or warned:\n{log[-6000:]}"
+    cmd = [sys.executable, str(ROOT / "scripts" / "build_downloads.py"), "--path-output", str(out)]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"making the downloads failed:\n{log[-6000:]}"
     return out / "_build" / "html"
 
 

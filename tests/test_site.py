@@ -17,8 +17,9 @@ Each page is visited once per viewport:
 - phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
   figures that fit it.
 
-Also: offline search (one case per chapter, a word from its title), every internal link and
-anchor of the built site, and the colour-blind-safe palette of the package's plots.
+Also: offline search (one case per chapter, a word from its title; and for a topic word of each
+chapter, that chapter ranked first, with snippets free of TeX), every internal link and anchor
+of the built site, and the colour-blind-safe palette of the package's plots.
 
 When a page check fails, full-page screenshots of that visit go to the test's ``tmp_path``
 (the failure message gives the path). Set ``DLBASICS_SCREENSHOTS=<folder>`` to keep a
@@ -762,6 +763,64 @@ def test_search_finds_each_chapter_offline(visit, chapter, word):
         problems = []
         if f"{chapter}.html" not in found:
             problems.append(f"searching {word!r} does not list {chapter}.html; it lists {found}")
+        v.finish(problems)
+
+
+# A topic a reader looks up, and the chapter that teaches it: its sections come first, above the
+# API reference and every other chapter (book/_static/search.js; only glossary entries may come
+# before them).
+TOPICS = {
+    "neuron": "notebooks/01_neurons",
+    "activation function": "notebooks/02_activations",
+    "cross-entropy": "notebooks/03_loss_vs_cost",
+    "backpropagation": "notebooks/04_backpropagation",
+    "learning rate": "notebooks/05_gradient_descent",
+    "vanishing gradient": "notebooks/06_vanishing_gradients",
+    "dropout": "notebooks/07_regularization",
+    "confusion matrix": "notebooks/08_putting_it_together",
+}
+# What a snippet must not show: TeX from the page's source, the page's download menu.
+SNIPPET_NOISE = ("\\(", "\\[", "\\frac", "\\mathbf", "$$", ".pdf")
+
+SEARCH_RESULTS_JS = """
+() => [...document.querySelectorAll('#search-results ul.search > li')].map(li => {
+  const link = li.querySelector('a'), snippet = li.querySelector('p.context');
+  return {href: link.href, title: link.innerText, snippet: snippet ? snippet.innerText : null};
+})"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("query", "chapter"), TOPICS.items(), ids=list(TOPICS))
+def test_search_ranks_the_chapter_that_teaches_a_topic_first(visit, site, query, chapter):
+    with visit(PAGES[0], {**DESKTOP, "color_scheme": "light"}, f"search-{query}") as v:
+        page = v.page
+        page.goto(site + "search.html?q=" + urllib.parse.quote(query))
+        page.wait_for_function(
+            "() => /Search finished|did not match/.test("
+            "document.querySelector('#search-results')?.innerText || '')"
+        )
+        # Each result's snippet is fetched after the list shows (API entries have none).
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#search-results ul.search > li')]"
+            ".every(li => li.querySelector('span, p.context'))"
+        )
+        results = page.evaluate(SEARCH_RESULTS_JS)
+        found = [urllib.parse.urlsplit(r["href"]).path.lstrip("/") for r in results]
+        listing = "\n      ".join(
+            f"{path}: {r['title']}" for path, r in zip(found[:8], results[:8], strict=True))
+        problems = []
+        if f"{chapter}.html" not in found:
+            problems.append(f"searching {query!r} does not list {chapter}.html")
+        else:
+            first = found.index(f"{chapter}.html")
+            above = [p for p in found[:first] if p != "book/glossary.html"]
+            if above:
+                problems.append(f"searching {query!r} lists {above} above {chapter}.html:"
+                                f"\n      {listing}")
+        for path, result in zip(found, results, strict=True):
+            noise = [n for n in SNIPPET_NOISE if n in (result["snippet"] or "")]
+            if noise:
+                problems.append(f"the snippet of {path} shows {noise}: {result['snippet']!r}")
         v.finish(problems)
 
 
