@@ -38,9 +38,9 @@ ENGINE_TESTS = frozenset({
     "test_optim.py", "test_regularization.py", "test_training.py",
 })
 INTEGRATION_TESTS = frozenset({
-    "test_book.py", "test_downloads.py", "test_exchange.py", "test_exercises.py", "test_instructor.py",
-    "test_jupyterlab.py", "test_lint.py", "test_notebooks.py", "test_packaging.py",
-    "test_sandbox.py", "test_site.py",
+    "test_book.py", "test_downloads.py", "test_exchange.py", "test_exercises.py",
+    "test_instructor.py", "test_jupyterlab.py", "test_lint.py", "test_notebooks.py",
+    "test_packaging.py", "test_sandbox.py", "test_site.py",
 })
 
 
