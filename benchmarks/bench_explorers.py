@@ -7,15 +7,17 @@ range (sliders at evenly spaced values, every menu entry), one control at a time
 explorer's starting values, plus any extra settings its entry lists. The update an explorer
 makes while it is built is a warm-up and is not timed.
 
-Updates that train a network (an explorer exposing ``cache.n_fits`` reports when it trained)
-are "training chunks" with a budget of 250 ms; every other update has a budget of 100 ms, at
-the 95th percentile of the wall time. Each round builds a fresh explorer, so caches start cold
-every round. The CPU-time columns (this process only) show how much of the wall time was the
-explorer's own work: on a busy machine the wall time grows, the CPU time much less.
+Every registered explorer (``dlbasics.widgets.EXPLORERS``) is timed against the budgets its
+``ExplorerSpec`` declares, at the 95th percentile of the wall time: updates that train a
+network (an explorer exposing ``cache.n_fits`` reports when it trained) are "training chunks"
+(250 ms by default); every other update has a budget of 100 ms by default. Each round builds
+a fresh explorer, so caches start cold every round. The CPU-time columns (this process only)
+show how much of the wall time was the explorer's own work: on a busy machine the wall time
+grows, the CPU time much less.
 
 Run: ``python benchmarks/bench_explorers.py [--rounds 3] [--points 9] [--explorer NAME]``.
 
-Adding a chapter's explorer takes one line in ``EXPLORERS`` below.
+A new explorer is timed as soon as its module declares its ``ExplorerSpec``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
@@ -36,17 +37,10 @@ import matplotlib
 import numpy as np
 from machine import cpu_name  # benchmarks/machine.py
 
-from dlbasics.widgets import Explorer, activation_explorer, neuron_explorer
+from dlbasics.widgets import EXPLORERS, Explorer, ExplorerSpec
 from dlbasics.widgets.activations import ELEMENTWISE, TARGETS
-from dlbasics.widgets.backprop import backprop_explorer
-from dlbasics.widgets.descent import batch_explorer, learning_rate_explorer, race_explorer
-from dlbasics.widgets.gradflow import gradflow_explorer
-from dlbasics.widgets.losses import classification_loss_explorer, outlier_explorer
 from dlbasics.widgets.playground import playground
 from dlbasics.widgets.playground_core import FEATURES
-from dlbasics.widgets.regularization import regularization_explorer
-
-BUDGET_MS = {"update": 100.0, "training chunk": 250.0}
 
 
 def control_sweep(explorer: Explorer, points: int) -> list[dict[str, Any]]:
@@ -75,46 +69,17 @@ def control_sweep(explorer: Explorer, points: int) -> list[dict[str, Any]]:
     return settings
 
 
-@dataclass(frozen=True)
-class Bench:
-    """One explorer to time.
-
-    Attributes
-    ----------
-    name : str
-        The row label, with the chapter.
-    factory : callable
-        Builds the explorer with its starting values (as the notebook does).
-    extra : callable, optional
-        ``extra(explorer) -> list of settings`` timed after the control sweep (e.g. more
-        settings that train, so the training chunks get enough samples).
-    """
-
-    name: str
-    factory: Callable[[], Explorer]
-    extra: Callable[[Explorer], list[dict[str, Any]]] = lambda _explorer: []
-
-
 def _activation_grid(_explorer: Explorer) -> list[dict[str, Any]]:
     """Every trainable activation on every target at two widths: each one trains once."""
     return [{"activation": a, "target": t, "hidden": h}
             for h in (4, 16) for t in TARGETS for a in ELEMENTWISE]
 
 
-# One line per explorer of the course.
-EXPLORERS: list[Bench] = [
-    Bench("neuron (ch. 1)", neuron_explorer),
-    Bench("activation (ch. 2)", activation_explorer, _activation_grid),
-    Bench("outlier (ch. 3)", outlier_explorer),
-    Bench("classification loss (ch. 3)", classification_loss_explorer),
-    Bench("backprop (ch. 4)", backprop_explorer),
-    Bench("learning rate (ch. 5)", learning_rate_explorer),
-    Bench("optimizer race (ch. 5)", race_explorer),
-    Bench("batch size (ch. 5)", batch_explorer),
-    Bench("regularization (ch. 7)", regularization_explorer),
-    Bench("gradient flow (ch. 6)", gradflow_explorer),
-    Bench("playground (ch. 8)", playground),  # control changes; Play chunks: time_playground
-]
+#: More settings timed after the control sweep, by explorer name (e.g. more settings that
+#: train, so the training chunks get enough samples).
+EXTRA: dict[str, Callable[[Explorer], list[dict[str, Any]]]] = {
+    "activation": _activation_grid,
+}
 
 
 def _n_fits(explorer: Explorer) -> int:
@@ -122,13 +87,14 @@ def _n_fits(explorer: Explorer) -> int:
     return getattr(cache, "n_fits", 0)
 
 
-def time_explorer(bench: Bench, rounds: int,
+def time_explorer(spec: ExplorerSpec, rounds: int,
                   points: int) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) milliseconds per update, by kind ("update" or "training chunk")."""
     times: dict[str, list[tuple[float, float]]] = {"update": [], "training chunk": []}
+    extra = EXTRA.get(spec.name, lambda _explorer: [])
     for _ in range(rounds):
-        explorer = bench.factory()  # its first update, while building, is the warm-up
-        for setting in control_sweep(explorer, points) + bench.extra(explorer):
+        explorer = spec.factory()  # its first update, while building, is the warm-up
+        for setting in control_sweep(explorer, points) + extra(explorer):
             fits = _n_fits(explorer)
             wall, cpu = time.perf_counter(), time.process_time()
             explorer.set(**setting)
@@ -191,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time only entries whose name contains this (repeatable)")
     args = parser.parse_args(argv)
     matplotlib.use("Agg")
-    benches = [b for b in EXPLORERS
-               if not args.explorer or any(s in b.name for s in args.explorer)]
+    specs = [spec for spec in EXPLORERS.values()
+             if not args.explorer or any(s in spec.label for s in args.explorer)]
     print(machine())
     print(f"\nwall time of one update (compute + PNG), {args.rounds} rounds, "
           f"{args.points} values per slider")
@@ -201,25 +167,27 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     failed = False
-    for bench in benches:
-        for kind, pairs in time_explorer(bench, args.rounds, args.points).items():
+    for spec in specs:
+        budget = {"update": spec.budget_ms, "training chunk": spec.chunk_budget_ms}
+        for kind, pairs in time_explorer(spec, args.rounds, args.points).items():
             if not pairs:
                 continue
             wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
             p95 = percentile(wall, 95)
-            ok = p95 <= BUDGET_MS[kind]
+            ok = p95 <= budget[kind]
             failed |= not ok
-            print(f"{bench.name:<29}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
-                  f"{p95:>9.0f}{BUDGET_MS[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
+            print(f"{spec.label:<29}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
+                  f"{p95:>9.0f}{budget[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
                   f"{statistics.median(cpu):>12.0f}{percentile(cpu, 95):>9.0f}")
     if not args.explorer or any(s in "playground (ch. 8) chunks" for s in args.explorer):
         for name, pairs in time_playground(args.rounds):
             wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
             p95, kind = percentile(wall, 95), "training chunk"
-            ok = p95 <= BUDGET_MS[kind]
+            budget = EXPLORERS["playground"].chunk_budget_ms
+            ok = p95 <= budget
             failed |= not ok
             print(f"{name:<29}{kind:<16}{len(wall):>8}{statistics.median(wall):>11.0f}"
-                  f"{p95:>9.0f}{BUDGET_MS[kind]:>8.0f}  {'yes' if ok else 'NO ':<6}"
+                  f"{p95:>9.0f}{budget:>8.0f}  {'yes' if ok else 'NO ':<6}"
                   f"{statistics.median(cpu):>12.0f}{percentile(cpu, 95):>9.0f}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload average at end: {load:.2f}")

@@ -33,13 +33,9 @@ from dlbasics.widgets import (
     race_explorer,
     race_twin,
 )
-from dlbasics.widgets.descent import (
-    OPTIMIZER_NAMES,
-    WARNING_REGIMES,
-    BatchCache,
-    DescentCache,
-    regime_learning_rates,
-)
+from dlbasics.widgets.batch_size import BatchCache
+from dlbasics.widgets.descent import OPTIMIZER_NAMES, WARNING_REGIMES, DescentCache
+from dlbasics.widgets.learning_rate import regime_learning_rates
 
 
 # --- landscapes -----------------------------------------------------------------------------

@@ -2,24 +2,18 @@
 
 Each ``*_explorer()`` returns an :class:`Explorer` that displays itself in JupyterLab, Binder
 or Colab; each ``*_twin()`` returns the same pictures as a scrubbable animation for the static
-website. :class:`Explorer` and :func:`static_twin` hold the pattern.
+website. :class:`Explorer` and :func:`static_twin` hold the pattern; every explorer module
+declares its explorer with an :class:`ExplorerSpec`, and :data:`EXPLORERS`
+(``dlbasics.widgets.registry``) gathers them.
 """
 
 from ._base import LIVE_NOTE, RUN_NOTE, Explorer, static_twin
+from ._spec import ExplorerSpec
 from .activations import activation_explorer, activation_twin, compute_activation
 from .backprop import backprop_explorer, backprop_twin, compute_backprop
-from .descent import (
-    batch_explorer,
-    batch_twin,
-    compute_batch,
-    compute_learning_rate,
-    compute_race,
-    learning_rate_explorer,
-    learning_rate_twin,
-    race_explorer,
-    race_twin,
-)
+from .batch_size import batch_explorer, batch_twin, compute_batch
 from .gradflow import compute_gradflow, gradflow_explorer, gradflow_twin
+from .learning_rate import compute_learning_rate, learning_rate_explorer, learning_rate_twin
 from .losses import (
     classification_loss_explorer,
     classification_loss_twin,
@@ -30,6 +24,8 @@ from .losses import (
 )
 from .neuron import compute_neuron, neuron_explorer, neuron_twin
 from .playground import PLAYGROUND_PRESETS, Playground, playground, playground_twin
+from .race import compute_race, race_explorer, race_twin
+from .registry import EXPLORERS
 from .regularization import (
     compute_regularization,
     regularization_explorer,
@@ -37,10 +33,12 @@ from .regularization import (
 )
 
 __all__ = [
+    "EXPLORERS",
     "LIVE_NOTE",
     "PLAYGROUND_PRESETS",
     "RUN_NOTE",
     "Explorer",
+    "ExplorerSpec",
     "Playground",
     "activation_explorer",
     "activation_twin",

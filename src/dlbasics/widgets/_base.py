@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Protocol
 
@@ -87,11 +88,12 @@ def is_slider(control: widgets.Widget) -> bool:
 
 
 def arrange_controls(controls: Sequence[widgets.Widget],
-                     side: Sequence[widgets.Widget] | None = None) -> widgets.Widget:
+                     side: Sequence[widgets.Widget] | None = None,
+                     foot: Sequence[widgets.Widget] = ()) -> widgets.Widget:
     """The controls in two columns: the main sliders on the left, each with a ``TRACK_PX``
     track, and the ``side`` controls (by default every control that is not a slider) on the
-    right. Every label is as wide as the longest, so none is cut off. Returns the box, with
-    ``CONTROLS_HINT`` under it."""
+    right, with ``foot`` (buttons) at the foot of the right-hand column. Every label is as wide
+    as the longest, so none is cut off. Returns the box, with ``CONTROLS_HINT`` under it."""
     controls = list(controls)
     if side is None:
         side = [c for c in controls if not is_slider(c)]
@@ -109,7 +111,7 @@ def arrange_controls(controls: Sequence[widgets.Widget],
             elif is_slider(control) or isinstance(control, (widgets.Dropdown, widgets.Text)):
                 control.layout.width = f"{label + SIDE_CONTROL_PX}px"
     columns = [widgets.VBox(column, layout=widgets.Layout(margin="0 16px 0 0"))
-               for column in (main, side) if column]
+               for column in (main, [*side, *foot]) if column]
     hint = widgets.HTML(f'<span style="color:var(--jp-ui-font-color2, #555);font-size:0.9em">'
                         f"{CONTROLS_HINT}</span>")
     return widgets.VBox([widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")),
@@ -170,6 +172,36 @@ class View(Protocol):
         """Redraw the figure for ``result``."""
 
 
+@dataclass(frozen=True)
+class Action:
+    """A button of an explorer: what it does, and how it looks.
+
+    ``run(explorer)`` is called when the button is pressed (and by ``Explorer.press``)."""
+
+    run: Callable[[Any], Any]
+    icon: str = ""
+    tooltip: str = ""
+
+
+class ChunkedRun(Protocol):
+    """Training that an explorer advances a chunk at a time (its *run*).
+
+    ``settings()``
+        the extra keywords ``compute`` gets, e.g. ``{"epochs": 90}``;
+    ``restart(values)``
+        called when a control changes: start the run of the new settings (or resume one kept
+        in the cache);
+    ``advance(result)``
+        one more chunk after ``result``; False when there is nothing more to train.
+    """
+
+    def settings(self) -> dict[str, Any]: ...
+
+    def restart(self, values: dict[str, Any]) -> None: ...
+
+    def advance(self, result: Any) -> bool: ...
+
+
 class Explorer:
     """Controls wired to a pure ``compute`` function and a reusable view.
 
@@ -194,6 +226,16 @@ class Explorer:
     cache : object, optional
         What ``compute`` keeps between updates (fitted networks, paths, runs), kept as
         ``explorer.cache`` for tests and benchmarks to inspect.
+    actions : dict of str to Action, optional
+        Buttons by label, at the foot of the right-hand column; ``explorer.buttons`` holds
+        them and ``explorer.press(label)`` does what a click does.
+    inactive : callable, optional
+        ``inactive(values) -> names``: the controls that do nothing for these settings (the
+        momentum of plain SGD); they are greyed out after every update.
+    run : ChunkedRun, optional
+        Training that advances a chunk at a time: ``compute`` gets ``run.settings()`` too,
+        a changed control calls ``run.restart(values)``, and :meth:`advance` trains chunks,
+        redrawing after each.
 
     Attributes
     ----------
@@ -220,11 +262,17 @@ class Explorer:
         dpi: int = 80,
         side: Sequence[str] | None = None,
         cache: Any = None,
+        actions: Mapping[str, Action] | None = None,
+        inactive: Callable[[dict[str, Any]], Iterable[str]] | None = None,
+        run: ChunkedRun | None = None,
     ) -> None:
         self.title = title
         self.cache = cache
+        self.run = run
         self.controls = dict(controls)
         self._compute = compute
+        self._inactive = inactive
+        self._changed = False
         self.figure = new_figure(*figsize, dpi=dpi * PIXEL_RATIO)
         self.view = make_view(self.figure)
         self.image = picture(figsize, dpi)
@@ -240,9 +288,13 @@ class Explorer:
         self._dynamic = dynamic
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        self.actions = dict(actions or {})
+        self.buttons = {label: self._button(label, action)
+                        for label, action in self.actions.items()}
         self.panel = arrange_controls(
             list(self.controls.values()),
-            None if side is None else [self.controls[name] for name in side])
+            None if side is None else [self.controls[name] for name in side],
+            foot=list(self.buttons.values()))
         self.widget = widgets.VBox(
             [widgets.HTML(f"<b>{title}</b>"), self.panel, self.image, self.message]
         )
@@ -261,7 +313,7 @@ class Explorer:
             yield self
         finally:
             self._holding = False
-        self.update()
+        self._settings_changed()
 
     def set(self, **values: Any) -> Any:
         """Set controls by name (as a learner would move them) and return the new result."""
@@ -278,16 +330,54 @@ class Explorer:
 
     # -- drawing -----------------------------------------------------------------------
     def _on_change(self, _change: Any) -> None:
+        self._changed = True
         if not self._holding:
-            self.update()
+            self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        """A control moved: restart the run (if the explorer has one) and update."""
+        if self._changed and self.run is not None:
+            self.run.restart(self.values())
+        self._changed = False
+        self.update()
 
     def update(self) -> None:
         """Recompute, redraw the reused figure and show it."""
-        self.result = self._compute(**self.values())
+        extra = self.run.settings() if self.run is not None else {}
+        self.result = self._compute(**self.values(), **extra)
         self.view.update(self.result)
         self.image.value = self._render()
         note = getattr(self.result, "message", "") or ""
         self.message.value = f"<span>{note}</span>"
+        if self._inactive is not None:
+            off = set(self._inactive(self.values()))
+            for name, control in self.controls.items():
+                if control.disabled != (name in off):
+                    control.disabled = name in off
+
+    # -- actions and runs ----------------------------------------------------------------
+    def _button(self, label: str, action: Action) -> widgets.Button:
+        button = widgets.Button(description=label, icon=action.icon, tooltip=action.tooltip)
+        button.on_click(lambda _button: self.press(label))
+        return button
+
+    def press(self, label: str) -> Any:
+        """Do what the button ``label`` does (as a click would); returns what it returns."""
+        if label not in self.actions:
+            raise ValueError(f"{self.title}: no button {label!r}; the buttons are "
+                             f"{sorted(self.actions)}")
+        return self.actions[label].run(self)
+
+    def advance(self, chunks: int = 1) -> Any:
+        """Train ``chunks`` more chunks of the run, redrawing after each; stops early when the
+        run has nothing more to train. Returns the latest result."""
+        if self.run is None:
+            raise ValueError(f"{self.title}: this explorer has no run to advance")
+        for _ in range(int(chunks)):
+            if not self.run.advance(self.result):
+                break
+            self.update()
+        return self.result
 
     def _render(self) -> bytes:
         """PNG of the figure; with dynamic artists, only they are drawn on the saved background."""

@@ -42,6 +42,7 @@ from ..plotting import PALETTE, new_figure
 from ..training import fit
 from ._base import Explorer, static_twin
 from ._cache import LRU
+from ._spec import ExplorerSpec
 
 ELEMENTWISE = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu")
 """Activations the explorer trains a hidden layer with."""
@@ -130,8 +131,8 @@ class FitResult:
     y_target: np.ndarray
     y_before: np.ndarray | None  # the untrained network on x (None: nothing trained)
     y_after: np.ndarray | None  # the trained network on x
-    cost_before: float
-    cost_after: float
+    cost_before: float | None  # the training cost (None: nothing trained)
+    cost_after: float | None
     switch_points: np.ndarray  # x = -b/w where a hidden unit's z = 0 (none for the identity)
     hidden_change: float  # largest change of a hidden-layer weight or bias during training
     dead_units: int  # ReLU units that output 0 for every training x after training
@@ -157,7 +158,7 @@ def fit_curve(activation: str, slope: float = 0.1, target: str = "sine", hidden:
         slope=float(slope) if activation == "leaky_relu" else None)
     if activation not in ELEMENTWISE:
         return FitResult(
-            **common, y_before=None, y_after=None, cost_before=np.nan, cost_after=np.nan,
+            **common, y_before=None, y_after=None, cost_before=None, cost_after=None,
             switch_points=np.empty(0), hidden_change=0.0, dead_units=0,
             headline=_headline(activation, int(hidden), 0, False),
             message="Softmax is an output activation: it turns a row of scores into "
@@ -451,3 +452,7 @@ def activation_twin(sweep: str = "activation", values: Sequence[Any] | None = No
     settings.pop(sweep, None)
     return static_twin(compute_activation, ActivationView, sweep, list(values), figsize=FIGSIZE,
                        interval_ms=1200, **settings)
+
+
+SPEC = ExplorerSpec("activation", 2, activation_explorer, compute_activation, ActivationView,
+                    activation_twin, sweep="activation", values=ELEMENTWISE)

@@ -28,6 +28,7 @@ from matplotlib.patches import FancyBboxPatch
 from ..activations import sigmoid, sigmoid_grad
 from ..plotting import PALETTE
 from ._base import Explorer, static_twin
+from ._spec import ExplorerSpec
 
 #: The forward nodes in the order they are computed (stages 1, 2, ...).
 FORWARD = ("m1", "m2", "z", "a")
@@ -332,7 +333,8 @@ def backprop_explorer(x1: float = 1.0, x2: float = -2.0, w1: float = 0.5, w2: fl
                       b: float = 0.1, y: float = 1.0, lr: float = 0.5, stage: int = 0
                       ) -> Explorer:
     """Step through the forward and backward pass of one sigmoid neuron with squared error,
-    node by node, with its inputs, weights, bias, target and learning rate on sliders."""
+    node by node, with its inputs, weights, bias, target and learning rate on sliders (the
+    learning rate is greyed out until the last stage, the update, the only one it acts in)."""
     slider = dict(min=-3.0, max=3.0, step=0.1, continuous_update=True, readout_format=".1f")
     controls = {
         "stage": widgets.IntSlider(value=stage, min=0, max=N_STAGES - 1, step=1,
@@ -351,7 +353,12 @@ def backprop_explorer(x1: float = 1.0, x2: float = -2.0, w1: float = 0.5, w2: fl
                                      readout_format=".3g"),
     }
     return Explorer("Backprop stepper", controls, _compute_live, _live_view,
-                    figsize=(9.0, 3.8), side=("w1", "w2", "b", "y"))
+                    figsize=(9.0, 3.8), side=("w1", "w2", "b", "y"), inactive=_inactive)
+
+
+def _inactive(values: dict[str, Any]) -> set[str]:
+    """The learning rate acts in the last stage only, the update: greyed out before it."""
+    return set() if values["stage"] == N_STAGES - 1 else {"lr"}
 
 
 def backprop_twin(sweep: str = "stage", values: Sequence[Any] | None = None,
@@ -369,3 +376,7 @@ def backprop_twin(sweep: str = "stage", values: Sequence[Any] | None = None,
            "value, local gradient, upstream gradient and their product.")
     return static_twin(compute_backprop, BackpropView, sweep, values, figsize=(9.0, 5.6),
                        alt=alt, interval_ms=900, **fixed)
+
+
+SPEC = ExplorerSpec("backprop", 4, backprop_explorer, _compute_live, _live_view, backprop_twin,
+                    sweep="stage", values=tuple(range(N_STAGES)))

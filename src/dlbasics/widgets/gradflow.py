@@ -51,6 +51,7 @@ from ..network import Network
 from ..plotting import PALETTE
 from ._base import Explorer, static_twin
 from ._cache import LRU
+from ._spec import ExplorerSpec
 
 MIN_DEPTH, MAX_DEPTH = 2, 20
 #: The histogram range of each activation; ReLU outputs above 4 are counted in the last bin.
@@ -417,3 +418,7 @@ def gradflow_twin(sweep: str = "init", values: Sequence[Any] | None = None,
            f"{values[0]} to {values[-1]}.")
     return static_twin(partial(compute_gradflow, cache=cache), GradflowView, sweep, values,
                        figsize=FIGSIZE, interval_ms=1200, alt=alt, **settings)
+
+
+SPEC = ExplorerSpec("gradient flow", 6, gradflow_explorer, compute_gradflow, GradflowView,
+                    gradflow_twin, sweep="init", values=tuple(INITS))

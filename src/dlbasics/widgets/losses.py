@@ -46,6 +46,7 @@ from ..losses import (
 )
 from ..plotting import PALETTE
 from ._base import Explorer, static_twin
+from ._spec import ExplorerSpec
 
 # --- outliers --------------------------------------------------------------------------------
 
@@ -276,9 +277,13 @@ def outlier_explorer(outlier_y: float = 25.0, outlier_weight: float = 1.0,
                     figsize=OUTLIER_FIGSIZE)
 
 
+#: The outlier targets of the chapter's twin.
+OUTLIER_TWIN_VALUES = tuple(np.arange(-10.0, 30.1, 5.0))
+
+
 def outlier_twin(values: Sequence[float] | None = None, **fixed: Any) -> HTML:
     """Static twin of :func:`outlier_explorer`: the outlier's target swept from −10 to 30."""
-    values = list(np.arange(-10.0, 30.1, 5.0)) if values is None else list(values)
+    values = list(OUTLIER_TWIN_VALUES if values is None else values)
     settings = {"outlier_weight": 1.0, "delta": 1.0, **fixed}
     alt = (f"Animation, {len(values)} frames: one point's target moves from {values[0]:g} to "
            f"{values[-1]:g}. Left, twelve points and three fitted lines: the squared-error "
@@ -442,10 +447,13 @@ def classification_loss_explorer(p: float = 0.1, y: int = 1) -> Explorer:
                     ClassificationLossView, figsize=CLASSIFICATION_FIGSIZE)
 
 
+#: The probabilities of the chapter's twin.
+CLASSIFICATION_TWIN_VALUES = (0.01, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.99)
+
+
 def classification_loss_twin(values: Sequence[float] | None = None, y: int = 1) -> HTML:
     """Static twin of :func:`classification_loss_explorer`: p swept from 0.01 to 0.99."""
-    values = [0.01, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.99] if values is None \
-        else list(values)
+    values = list(CLASSIFICATION_TWIN_VALUES if values is None else values)
     alt = (f"Animation, {len(values)} frames: the predicted probability p of an example with "
            f"label {y} goes from {values[0]:g} to {values[-1]:g}. Left, cross-entropy rises "
            "steeply as p moves away from the label while squared error stays below 1. Right, "
@@ -453,3 +461,11 @@ def classification_loss_twin(values: Sequence[float] | None = None, y: int = 1) 
            "confident wrong prediction, squared error's falls towards 0 there.")
     return static_twin(compute_classification_loss, ClassificationLossView, "p", values,
                        figsize=CLASSIFICATION_FIGSIZE, interval_ms=600, alt=alt, y=y)
+
+
+OUTLIER_SPEC = ExplorerSpec("outlier", 3, outlier_explorer, compute_outlier, OutlierView,
+                            outlier_twin, sweep="outlier_y", values=OUTLIER_TWIN_VALUES)
+CLASSIFICATION_LOSS_SPEC = ExplorerSpec(
+    "classification loss", 3, classification_loss_explorer, compute_classification_loss,
+    ClassificationLossView, classification_loss_twin, sweep="p",
+    values=CLASSIFICATION_TWIN_VALUES)

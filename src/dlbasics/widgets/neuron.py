@@ -16,11 +16,14 @@ from ..datasets import logic_gate
 from ..neuron import decision_line
 from ..plotting import CLASS_COLORS, PALETTE, SURFACE_CMAP
 from ._base import Explorer, static_twin
+from ._spec import ExplorerSpec
 
 GATES = ("and", "or", "nand", "xor")
 NEURON_ACTIVATIONS = ("step", "sigmoid", "tanh", "relu")
 LIMITS = (-0.5, 1.5)
 _GRID = np.linspace(*LIMITS, 121)
+#: The biases of the chapter's twin.
+TWIN_BIASES = tuple(np.round(np.linspace(-2.5, 0.5, 13), 2))
 _GRID_POINTS = np.stack(np.meshgrid(_GRID, _GRID), axis=-1).reshape(-1, 2)
 
 
@@ -146,5 +149,9 @@ def neuron_explorer(
 def neuron_twin(sweep: str = "b", values: Sequence[Any] | None = None,
                 **fixed: Any) -> HTML:
     """Static twin of :func:`neuron_explorer`: the bias (by default) swept as an animation."""
-    frames = np.round(np.linspace(-2.5, 0.5, 13), 2) if values is None else values
+    frames = TWIN_BIASES if values is None else values
     return static_twin(compute_neuron, NeuronView, sweep, frames, figsize=(5.6, 4.6), **fixed)
+
+
+SPEC = ExplorerSpec("neuron", 1, neuron_explorer, compute_neuron, NeuronView, neuron_twin,
+                    sweep="b", values=TWIN_BIASES)

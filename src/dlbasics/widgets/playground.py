@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Sequence
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import ipywidgets as widgets
@@ -36,6 +39,7 @@ from IPython.display import HTML
 
 from ..plotting import PALETTE, new_figure, scrubbable_html
 from ._base import PIXEL_RATIO, arrange_controls, blit_png, label_width, live_bundle, picture
+from ._spec import ExplorerSpec
 from .playground_core import (
     ACTIVATIONS,
     BATCH_SIZES,
@@ -406,6 +410,11 @@ class Playground:
         return self.run.step
 
     @property
+    def result(self) -> Frame:
+        """The current picture's data (:meth:`frame`), as an explorer's ``result``."""
+        return self.frame()
+
+    @property
     def playing(self) -> bool:
         return self._playing
 
@@ -665,31 +674,42 @@ def playground(config: str | dict | None = None, *, X: Any = None, y: Any = None
     return Playground(config, X=X, y=y)
 
 
-def playground_frames(preset: str, *, frames: int = 10, steps: int = 600) -> list[Frame]:
+def playground_frames(preset: str, *, frames: int = 10, steps: int = 600,
+                      values: Sequence[int] | None = None) -> list[Frame]:
     """The pictures of :func:`playground_twin`: ``frames`` snapshots of a preset's run at
-    evenly spaced steps from 0 to ``steps`` (fewer steps if it diverges)."""
+    evenly spaced steps from 0 to ``steps``, or at the steps ``values`` (in increasing order);
+    fewer steps if it diverges."""
     if preset not in PLAYGROUND_PRESETS:
         raise ValueError(f"playground_twin: unknown preset {preset!r}; choose one of "
                          f"{', '.join(PLAYGROUND_PRESETS)}")
-    if int(frames) < 2:
-        raise ValueError(f"playground_twin: frames must be at least 2, got {frames}")
+    if values is None:
+        if int(frames) < 2:
+            raise ValueError(f"playground_twin: frames must be at least 2, got {frames}")
+        values = [int(t) for t in
+                  (np.linspace(0, int(steps), int(frames)) / 10).round().astype(int) * 10]
+    elif len(values) < 2 or any(b < a for a, b in pairwise(values)):
+        raise ValueError(f"playground_twin: values must be at least two steps in increasing "
+                         f"order, got {list(values)}")
     run = Run(validate_config(PLAYGROUND_PRESETS[preset][1]))
     grid = boundary_grid(run)
     shots = []
-    for target in (np.linspace(0, int(steps), int(frames)) / 10).round().astype(int) * 10:
+    for target in values:
         while run.step < target and not run.diverged:
             run.advance(min(STEPS_PER_CHUNK, int(target) - run.step))
         shots.append(make_frame(run, grid))
     return shots
 
 
-def playground_twin(preset: str, *, frames: int = 10, steps: int = 600) -> HTML:
+def playground_twin(preset: str, *, frames: int = 10, steps: int = 600,
+                    values: Sequence[int] | None = None) -> HTML:
     """A preset's training as a scrubbable animation that plays offline (no kernel, no
-    network): ``frames`` pictures from step 0 to ``steps``."""
-    shots = playground_frames(preset, frames=frames, steps=steps)
+    network): ``frames`` pictures from step 0 to ``steps``, or one at each step of
+    ``values``."""
+    shots = playground_frames(preset, frames=frames, steps=steps, values=values)
     description = PLAYGROUND_PRESETS[preset][0]
     fig = new_figure(*TWIN_FIGSIZE, dpi=DPI)
-    view = PlaygroundView(fig, health=True, fixed_steps=int(steps))
+    last = int(steps) if values is None else int(values[-1])
+    view = PlaygroundView(fig, health=True, fixed_steps=last)
     alt = (f"Animation, {len(shots)} frames, of the playground preset {preset!r} training from "
            f"step 0 to {shots[-1].step}: {description} Left, a small picture of what each "
            "input and hidden unit computes over the plane, one column per layer; middle, the "
@@ -698,3 +718,9 @@ def playground_twin(preset: str, *, frames: int = 10, steps: int = 600) -> HTML:
            "of each layer.")
     return HTML(scrubbable_html(fig, lambda i: view.update(shots[i]), len(shots),
                                 interval_ms=700, alt=alt))
+
+
+#: The chapter's twin: the deep network on the two spirals, step 0 to 600.
+TWIN_PRESET = "spirals_deep"
+SPEC = ExplorerSpec("playground", 8, playground, make_frame, PlaygroundView,
+                    partial(playground_twin, TWIN_PRESET), sweep="step")

@@ -34,8 +34,9 @@ from ..optim import SGD
 from ..plotting import CLASS_COLORS, PALETTE
 from ..regularization import L1, L2, EarlyStopping
 from ..training import Trainer, evaluate
-from ._base import Explorer, static_twin
+from ._base import Action, Explorer, static_twin
 from ._cache import LRU
+from ._spec import ExplorerSpec
 
 HIDDEN = (64, 64)
 LR, MOMENTUM = 0.1, 0.9
@@ -44,6 +45,7 @@ MAX_EPOCHS = 600
 TRAIN_CHUNKS = 5  # chunks per press of the Train button
 PATIENCE = 40
 L2_STRENGTHS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
+TWIN_L2 = (0.0, 1e-3, 3e-3, 0.01, 0.03, 0.1)  # the chapter's twin
 L1_STRENGTHS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03)
 DROPOUT_MAX = 0.8
 SMALL = 0.01  # a weight with |w| below this counts as "near zero"
@@ -389,58 +391,51 @@ class RegularizationView:
 FIGSIZE = (10.5, 3.6)
 
 
-class RegularizationExplorer(Explorer):
-    """An :class:`Explorer` with a Train button: each press trains :data:`TRAIN_CHUNKS` more
-    chunks of :data:`CHUNK_EPOCHS` epochs, redrawing after each; moving a control to new
-    settings starts a new run and trains its first chunk, while moving back to settings whose
-    run is still cached shows that run where it was left. ``cache.n_fits`` counts the chunks
-    trained."""
+class EpochRun:
+    """The regularization explorer's run (a :class:`~dlbasics.widgets._base.ChunkedRun`): the
+    epochs trained so far, a chunk of :data:`CHUNK_EPOCHS` at a time up to :data:`MAX_EPOCHS`.
+    New settings start at one chunk; settings whose run is still cached resume where it was
+    left."""
 
-    def __init__(self, controls: dict, cache: RegularizationCache) -> None:
+    def __init__(self, cache: RegularizationCache) -> None:
         self.cache = cache
         self.epochs = CHUNK_EPOCHS
 
-        def compute(**values: Any) -> RegularizationResult:
-            return compute_regularization(**values, epochs=self.epochs, cache=cache)
+    def settings(self) -> dict[str, Any]:
+        return {"epochs": self.epochs}
 
-        super().__init__("Regularization explorer", controls, compute, RegularizationView,
-                         figsize=FIGSIZE, side=("early_stopping",), cache=cache)
-        self.train_button = widgets.Button(description="Train", icon="play",
-                                           tooltip=f"train {TRAIN_CHUNKS * CHUNK_EPOCHS} more "
-                                                   "epochs")
-        self.train_button.on_click(lambda _button: self.train())
-        columns = self.panel.children[0]  # the Train button goes under early stop
-        side = columns.children[-1]
-        side.children = (*side.children, self.train_button)
+    def restart(self, values: dict[str, Any]) -> None:
+        self.epochs = max(CHUNK_EPOCHS, self.cache.epochs_of(**values))
 
-    def _resume(self) -> None:
-        """Show the cached run of the current settings where it was left (at least a chunk)."""
-        self.epochs = max(CHUNK_EPOCHS, self.cache.epochs_of(**self.values()))
+    def advance(self, result: RegularizationResult) -> bool:
+        if result.finished:
+            return False
+        self.epochs = min(self.epochs + CHUNK_EPOCHS, MAX_EPOCHS)
+        return True
 
-    def _on_change(self, change: Any) -> None:
-        if not self._holding:
-            self._resume()
-            self.update()
 
-    def set(self, **values: Any) -> RegularizationResult:
-        """Set controls by name: new settings start a new run and train its first chunk;
-        settings already trained show their run where it was left."""
-        if set(values) - set(self.controls):
-            return super().set(**values)  # raises the error naming the controls
-        with self.hold():  # one update, at the end
-            for name, value in values.items():
-                self.controls[name].value = value
-            self._resume()
-        return self.result
+class RegularizationExplorer(Explorer):
+    """An :class:`Explorer` with a run of epochs and a Train button: each press trains
+    :data:`TRAIN_CHUNKS` more chunks of :data:`CHUNK_EPOCHS` epochs, redrawing after each;
+    moving a control to new settings starts a new run and trains its first chunk, while moving
+    back to settings whose run is still cached shows that run where it was left (see
+    :class:`EpochRun`). ``cache.n_fits`` counts the chunks trained."""
+
+    def __init__(self, controls: dict, cache: RegularizationCache) -> None:
+        train = Action(lambda explorer: explorer.train(), icon="play",
+                       tooltip=f"train {TRAIN_CHUNKS * CHUNK_EPOCHS} more epochs")
+        super().__init__("Regularization explorer", controls,
+                         partial(compute_regularization, cache=cache), RegularizationView,
+                         figsize=FIGSIZE, side=("early_stopping",), cache=cache,
+                         actions={"Train": train}, run=EpochRun(cache))
+
+    @property
+    def train_button(self) -> widgets.Button:
+        return self.buttons["Train"]
 
     def train(self, chunks: int = TRAIN_CHUNKS) -> RegularizationResult:
         """What the Train button does: ``chunks`` more chunks, redrawing after each."""
-        for _ in range(int(chunks)):
-            if self.result.finished:
-                break
-            self.epochs = min(self.epochs + CHUNK_EPOCHS, MAX_EPOCHS)
-            self.update()
-        return self.result
+        return self.advance(chunks)
 
 
 def regularization_explorer(l2: float = 0.0, l1: float = 0.0, dropout: float = 0.0,
@@ -474,7 +469,7 @@ def regularization_twin(sweep: str = "l2", values: Sequence[Any] | None = None,
                                 "epochs": MAX_EPOCHS}
     settings.update(fixed)
     if values is None:
-        values = ([0.0, 1e-3, 3e-3, 0.01, 0.03, 0.1] if sweep == "l2" else
+        values = (list(TWIN_L2) if sweep == "l2" else
                   list(range(CHUNK_EPOCHS, MAX_EPOCHS + 1, CHUNK_EPOCHS)) if sweep == "epochs"
                   else list(L1_STRENGTHS) if sweep == "l1" else [0.0, 0.2, 0.4, 0.6, 0.8])
     settings.pop(sweep, None)
@@ -486,3 +481,7 @@ def regularization_twin(sweep: str = "l2", values: Sequence[Any] | None = None,
     compute: Callable[..., RegularizationResult] = partial(compute_regularization, cache=cache)
     return static_twin(compute, RegularizationView, sweep, list(values), figsize=FIGSIZE,
                        interval_ms=1000, alt=alt, **settings)
+
+
+SPEC = ExplorerSpec("regularization", 7, regularization_explorer, compute_regularization,
+                    RegularizationView, regularization_twin, sweep="l2", values=TWIN_L2)
