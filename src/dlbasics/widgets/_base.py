@@ -202,7 +202,52 @@ class ChunkedRun(Protocol):
     def advance(self, result: Any) -> bool: ...
 
 
-class Explorer:
+class ControlPanel:
+    """What every explorer shares, whatever drives it: named controls, a figure redrawn by
+    blitting into a PNG picture, controls greyed out where they do nothing, and the display
+    (the widget, or the note to run the cell). :class:`Explorer` and the playground
+    (:class:`~dlbasics.widgets.playground.Playground`) are control panels."""
+
+    title: str
+    controls: dict[str, widgets.ValueWidget]
+    widget: widgets.Widget
+
+    def _drawing(self, figure: Any, view: Any, kept: int = MAX_BACKGROUNDS) -> None:
+        """Draw ``view`` on ``figure``: its ``dynamic_artists`` (if any) are left out of full
+        draws and blitted onto one of ``kept`` saved backgrounds, one per static key."""
+        self.figure, self.view = figure, view
+        # The figure's static part for blitting, one per static key (a learner going back to
+        # an earlier activation, say, reuses its background instead of drawing everything).
+        self._backgrounds: OrderedDict[Any, Any] = OrderedDict()
+        self._kept = kept
+        self._dynamic = list(getattr(view, "dynamic_artists", ()))
+        for artist in self._dynamic:
+            artist.set_animated(True)  # left out of full draws; drawn on top of the background
+
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by keyword name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def grey_out(self, names: Iterable[str]) -> None:
+        """Grey out the controls ``names`` (they do nothing for the current settings) and
+        enable every other."""
+        off = set(names)
+        for name, control in self.controls.items():
+            if control.disabled != (name in off):
+                control.disabled = name in off
+
+    def _picture(self, key: Any = None) -> bytes:
+        """PNG of the figure; with dynamic artists, only they are drawn on the background saved
+        for the static ``key``."""
+        if not self._dynamic:
+            return figure_png(self.figure)
+        return blit_png(self.figure, self._dynamic, self._backgrounds, key, self._kept)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        return live_bundle(self.widget._repr_mimebundle_(**kwargs), self.title)
+
+
+class Explorer(ControlPanel):
     """Controls wired to a pure ``compute`` function and a reusable view.
 
     Parameters
@@ -273,19 +318,12 @@ class Explorer:
         self._compute = compute
         self._inactive = inactive
         self._changed = False
-        self.figure = new_figure(*figsize, dpi=dpi * PIXEL_RATIO)
-        self.view = make_view(self.figure)
+        figure = new_figure(*figsize, dpi=dpi * PIXEL_RATIO)
+        self._drawing(figure, make_view(figure))
         self.image = picture(figsize, dpi)
         self.message = widgets.HTML()
         self.result: Any = None
         self._holding = False
-        # The figure's static part for blitting, one per static key (a learner going back to an
-        # earlier activation, say, reuses its background instead of drawing everything again).
-        self._backgrounds: OrderedDict[Any, Any] = OrderedDict()
-        dynamic = list(getattr(self.view, "dynamic_artists", ()))
-        for artist in dynamic:
-            artist.set_animated(True)  # left out of full draws; drawn on top of the background
-        self._dynamic = dynamic
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.actions = dict(actions or {})
@@ -301,10 +339,6 @@ class Explorer:
         self.update()
 
     # -- state -------------------------------------------------------------------------
-    def values(self) -> dict[str, Any]:
-        """The current value of every control, by keyword name."""
-        return {name: control.value for name, control in self.controls.items()}
-
     @contextmanager
     def hold(self) -> Iterator[Explorer]:
         """Change several controls and update once at the end."""
@@ -350,10 +384,7 @@ class Explorer:
         note = getattr(self.result, "message", "") or ""
         self.message.value = f"<span>{note}</span>"
         if self._inactive is not None:
-            off = set(self._inactive(self.values()))
-            for name, control in self.controls.items():
-                if control.disabled != (name in off):
-                    control.disabled = name in off
+            self.grey_out(self._inactive(self.values()))
 
     # -- actions and runs ----------------------------------------------------------------
     def _button(self, label: str, action: Action) -> widgets.Button:
@@ -381,16 +412,10 @@ class Explorer:
 
     def _render(self) -> bytes:
         """PNG of the figure; with dynamic artists, only they are drawn on the saved background."""
-        if not self._dynamic:
-            return figure_png(self.figure)
         key_of = getattr(self.view, "static_key", None)
-        key = key_of(self.result) if key_of is not None else None
-        return blit_png(self.figure, self._dynamic, self._backgrounds, key)
+        return self._picture(key_of(self.result) if key_of is not None else None)
 
     # -- display -----------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return live_bundle(self.widget._repr_mimebundle_(**kwargs), self.title)
-
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.values().items())
         return f"<{self.title} explorer: {settings}>"

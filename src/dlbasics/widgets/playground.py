@@ -27,7 +27,6 @@ drawing in ``dlbasics.widgets.playground_view``.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import partial
 from itertools import pairwise
@@ -38,7 +37,7 @@ import numpy as np
 from IPython.display import HTML
 
 from ..plotting import PALETTE, new_figure, scrubbable_html
-from ._base import PIXEL_RATIO, arrange_controls, blit_png, label_width, live_bundle, picture
+from ._base import PIXEL_RATIO, ControlPanel, arrange_controls, label_width, picture
 from ._spec import ExplorerSpec
 from .playground_core import (
     ACTIVATIONS,
@@ -305,8 +304,10 @@ def _resolve(config: str | dict | None, custom: bool) -> dict[str, Any]:
                      f"to_json(), got {type(config).__name__}")
 
 
-class Playground:
-    """A small classifier with every setting on a control, trained chunk by chunk.
+class Playground(ControlPanel):
+    """A small classifier with every setting on a control, trained chunk by chunk: a
+    :class:`~dlbasics.widgets._base.ControlPanel` (controls, picture, greying out, display)
+    whose settings restart a training run.
 
     Attributes
     ----------
@@ -338,11 +339,9 @@ class Playground:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self._sync_enabled()
-        self.figure = new_figure(*FIGSIZE, dpi=DPI * PIXEL_RATIO)
-        self.view = PlaygroundView(self.figure)
-        for artist in self.view.dynamic_artists:
-            artist.set_animated(True)
-        self._backgrounds: OrderedDict[Any, Any] = OrderedDict()
+        figure = new_figure(*FIGSIZE, dpi=DPI * PIXEL_RATIO)
+        self._drawing(figure, PlaygroundView(figure), BACKGROUNDS_KEPT)
+        self.view: PlaygroundView
         self._holding = False
         self._playing = False
         self._note = ""
@@ -417,12 +416,6 @@ class Playground:
     @property
     def playing(self) -> bool:
         return self._playing
-
-    def values(self) -> dict[str, Any]:
-        """The current value of every control, by name (``units_1`` … ``units_4`` are the
-        widths of the hidden layers; the configuration's ``units`` uses the first
-        ``layers`` of them)."""
-        return {name: c.value for name, c in self.controls.items()}
 
     def _new_run(self) -> Run:
         run = Run(self.config, self._custom)
@@ -523,9 +516,7 @@ class Playground:
             off |= {"noise", "n_points"}
         if c["layers"] == 0:
             off |= {"dropout", "batch_norm"}
-        for name, control in self.controls.items():
-            if control.disabled != (name in off):
-                control.disabled = name in off
+        self.grey_out(off)
 
     def to_json(self) -> str:
         """The whole configuration as short JSON (only the settings that differ from the
@@ -647,13 +638,9 @@ class Playground:
         """Blit: the dynamic artists drawn on a saved background of everything else. The
         backgrounds are kept by their ``static_key`` (axis limits), so going back to limits
         seen before (a reset to step 0) needs no full redraw."""
-        return blit_png(self.figure, self.view.dynamic_artists, self._backgrounds,
-                        self.view.static_key(f), BACKGROUNDS_KEPT)
+        return self._picture(self.view.static_key(f))
 
     # -- display ------------------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return live_bundle(self.widget._repr_mimebundle_(**kwargs), self.title)
-
     def __repr__(self) -> str:
         return f"<Playground {self.to_json()} at step {self.run.step}>"
 
