@@ -17,9 +17,11 @@ Each page is visited once per viewport:
 - phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
   figures that fit it.
 
-Also: offline search (one case per chapter, a word from its title; and for a topic word of each
-chapter, that chapter ranked first, with snippets free of TeX), every internal link and anchor
-of the built site, and the colour-blind-safe palette of the package's plots.
+Also: each page's first visit within the page-weight budget (bytes sent with gzip), the static
+twins' frame manifests, offline search (one case per chapter, a word from its title; and for a
+topic word of each chapter, that chapter ranked first, with snippets free of TeX), every
+internal link and anchor of the built site, and the colour-blind-safe palette of the package's
+plots.
 
 When a page check fails, full-page screenshots of that visit go to the test's ``tmp_path``
 (the failure message gives the path). Set ``DLBASICS_SCREENSHOTS=<folder>`` to keep a
@@ -301,6 +303,9 @@ async () => {
     await MathJax.startup.promise;
   }
   const images = [...document.images];
+  // Figures and twins load lazily as they near the screen (book/_ext/light_pages.py): ask for
+  // every one now, so that each is checked.
+  images.forEach(i => { i.loading = "eager"; });
   await Promise.all(images.map(i => i.complete ? null : new Promise(done => {
     i.addEventListener("load", done, {once: true});
     i.addEventListener("error", done, {once: true});
@@ -548,13 +553,17 @@ def contrast_problems(page) -> list[str]:
 
 
 TWIN_STATE_JS = """
-anim => {
-  // to_jshtml keeps each animation in a global named in its slider's oninput handler.
+async anim => {
+  // The player (book/_static/twins.js, as to_jshtml's before it) keeps each animation in a
+  // global named in its slider's oninput handler; it reads the twin's manifest of frame files
+  // when the twin nears the screen, and the frame shown is an image file loaded on demand.
   const slider = anim.querySelector("input.anim-slider");
   const name = (slider.getAttribute("oninput") || "").match(/(anim[0-9a-f]+)\\.set_frame/);
   const state = name && window[name[1]];
   const img = anim.querySelector("img");
   if (!state) return null;
+  if (state.load) await state.load();
+  await img.decode().catch(() => null);
   return {
     frame: state.current_frame,
     frames: state.frames.length,
@@ -733,6 +742,113 @@ def test_page_on_a_phone(visit, page):
         if layout["fontSize"] is not None and layout["fontSize"] < 14:
             problems.append(f"body text is {layout['fontSize']} px")
         v.finish(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Page weight: what a reader's first visit transfers.
+
+# Budgets (issue "The website reads like the best online textbooks…"): a first visit of any page
+# transfers at most this much with gzip, and a chapter's HTML alone at most that much. The
+# measured table is in benchmarks/README.md ("The website's page weight").
+FIRST_VISIT_BUDGET = 900_000
+CHAPTER_HTML_BUDGET = 250_000
+# What a server compresses (the others are compressed already: PNG, WebP, woff, woff2).
+GZIPPED = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".map", ".inv"}
+
+SETTLED_JS = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await document.fonts.ready;
+}
+"""
+
+
+def transferred(path: pathlib.Path) -> int:
+    """The bytes a gzip-serving web server sends for a file of the site."""
+    import gzip
+
+    data = path.read_bytes()
+    return len(gzip.compress(data, 6)) if path.suffix in GZIPPED else len(data)
+
+
+def first_visit(page, base: str, site_dir: pathlib.Path, url: str) -> dict[str, int]:
+    """Open ``url`` in a fresh context and wait until it has settled (MathJax done, fonts in,
+    the network idle): every same-origin file it fetched, with its size sent with gzip."""
+    requested: list[str] = []
+    page.on("requestfinished", lambda request: requested.append(request.url))
+    page.goto(url, wait_until="load")
+    page.evaluate(SETTLED_JS)
+    page.wait_for_load_state("networkidle")
+    files = {}
+    for address in requested:
+        if not address.startswith(base):
+            continue
+        path = urllib.parse.unquote(urllib.parse.urlsplit(address).path.lstrip("/"))
+        if (site_dir / path).is_file():
+            files[path] = transferred(site_dir / path)
+    return files
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_first_visit_is_light(visit, built_book, page):
+    """A reader's first visit of each page (a laptop's screen, an empty cache) transfers at most
+    FIRST_VISIT_BUDGET with gzip; a chapter's HTML at most CHAPTER_HTML_BUDGET: its twins'
+    frames are files fetched as the twin nears the screen (book/_ext/twin_frames.py)."""
+    with visit(page, {**DESKTOP, "color_scheme": "light"}, "weight") as v:
+        files = first_visit(v.page, v.base, built_book, v.url)
+        total, html = sum(files.values()), transferred(built_book / f"{page}.html")
+        largest = sorted(files.items(), key=lambda item: -item[1])[:8]
+        listing = ", ".join(f"{name} {size / 1000:.0f} kB" for name, size in largest)
+        problems = []
+        if total > FIRST_VISIT_BUDGET:
+            problems.append(f"the first visit transfers {total / 1000:.0f} kB with gzip "
+                            f"(budget {FIRST_VISIT_BUDGET / 1000:.0f} kB); largest: {listing}")
+        if page in CHAPTERS and html > CHAPTER_HTML_BUDGET:
+            problems.append(f"the chapter's HTML is {html / 1000:.0f} kB gzipped "
+                            f"(budget {CHAPTER_HTML_BUDGET / 1000:.0f} kB)")
+        if "scripts/fontawesome.js" in " ".join(files):
+            problems.append("Font Awesome's script is loaded beside its webfonts")
+        if "searchindex.js" in files:
+            problems.append("the search index is loaded before the reader searches")
+        v.finish(problems)
+
+
+@pytest.mark.slow
+def test_twin_manifests_agree_with_their_frames(built_book):
+    """Each static twin's manifest (book/_ext/twin_frames.py) names one frame file per
+    combination of its controls' values, and every file is there; every chapter's twin uses
+    one, and no page keeps frames inline."""
+    problems = []
+    manifests = sorted((built_book / "_twins").glob("*/manifest.json"))
+    for path in manifests:
+        where = path.parent.name
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("format") != "dlb-twin/1":
+            problems.append(f"{where}: format {manifest.get('format')!r}")
+            continue
+        combinations = 1
+        for control in manifest["controls"]:
+            combinations *= len(control["values"])
+        if len(manifest["frames"]) != combinations or combinations < 2:
+            problems.append(f"{where}: {len(manifest['frames'])} frames for {combinations} "
+                            "combinations of its controls")
+        problems += [f"{where}: no file {name}" for name in manifest["frames"]
+                     if not (path.parent / name).is_file()]
+        if len(manifest["start"]) != len(manifest["controls"]):
+            problems.append(f"{where}: a start value for each control")
+    for chapter in CHAPTERS:
+        text = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
+        if "data:image/png;base64" in text:
+            problems.append(f"{chapter}.html keeps images inline")
+        for url in re.findall(r'data-dlb-twin="([^"]+)"', text):
+            target = (built_book / chapter).parent / url
+            if not target.resolve().is_file():
+                problems.append(f"{chapter}.html: its twin's manifest {url} is missing")
+    assert manifests, "no static twin's manifest in the built site (_twins/*/manifest.json)"
+    assert not problems, "\n".join(problems)
 
 
 # --------------------------------------------------------------------------------------------

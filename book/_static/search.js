@@ -177,8 +177,33 @@
     return [...best.values()].sort((a, b) => a[4] - b[4] || (a[1] < b[1] ? 1 : -1));
   };
 
+  /* Other pages do not load the search index (book/_ext/light_pages.py): fetch it into the
+     browser's cache as soon as the reader opens the search box, so the search page that the box
+     leads to finds it there. */
+  const prefetchIndex = () => {
+    const root = document.documentElement.dataset.content_root || "";
+    for (const file of ["searchindex.js", "_static/searchtools.js", "_static/language_data.js"]) {
+      const link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = root + file;
+      document.head.append(link);
+    }
+  };
+
   document.addEventListener("DOMContentLoaded", () => {
-    if (typeof Search === "undefined" || !Search._performSearch) return;
+    if (typeof Search === "undefined") {
+      const opened = (event) => {
+        if (!event.target.closest || !event.target.closest(".search-button__button, " +
+            "#pst-search-dialog, form.bd-search, input[name=q]")) return;
+        document.removeEventListener("focusin", opened);
+        document.removeEventListener("pointerdown", opened);
+        prefetchIndex();
+      };
+      document.addEventListener("focusin", opened);
+      document.addEventListener("pointerdown", opened);
+      return;
+    }
+    if (!Search._performSearch) return;
     Search._performSearch = rank(Search._performSearch);
     Search.htmlToText = htmlToText;
     Search.makeSearchSummary = makeSearchSummary;
