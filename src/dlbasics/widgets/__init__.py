@@ -3,7 +3,7 @@
 Each ``*_explorer()`` returns an :class:`Explorer` that displays itself in JupyterLab, Binder
 or Colab; each ``*_twin()`` returns the same pictures as a scrubbable animation for the static
 website. :class:`Explorer` and :func:`static_twin` hold the pattern; every explorer module
-declares its explorer with an :class:`ExplorerSpec`, and :data:`EXPLORERS`
+declares its explorer with an :class:`ExplorerSpec`, and ``EXPLORERS``
 (``dlbasics.widgets.registry``) gathers them.
 """
 

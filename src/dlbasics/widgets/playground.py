@@ -219,7 +219,7 @@ def _controls(custom: bool) -> dict[str, widgets.ValueWidget]:
                                        description="batch norm"),
         "seed": widgets.IntSlider(min=0, max=99, description="seed", **kw),
         **{k: widgets.ToggleButton(description=FEATURE_LABELS[f],
-                                   layout=widgets.Layout(width="50px", padding="0"))
+                                   layout=widgets.Layout(width="44px", padding="0"))
            for f, k in zip(FEATURES, FEATURE_CONTROLS, strict=True)},
     }
     for name, control in controls.items():
