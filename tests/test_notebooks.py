@@ -46,6 +46,26 @@ def test_saved_with_the_baseline_dispatch(path):
     )
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_are_saved_at_twice_their_size(path):
+    """Every figure is a 2× PNG shown at half its pixels, with the font size and dpi that
+    tests/test_site.py needs to check its text is legible: the chapter's setup cell calls
+    ``dlbasics.plotting.sharp_figures()``."""
+    nb = nbformat.read(path, as_version=4)
+    missing = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "image/png" not in output.get("data", {}):
+                continue
+            meta = output.get("metadata", {}).get("image/png", {})
+            if not {"width", "height"} <= meta.keys() or "smallest_font_pt" not in meta.get(
+                "dlbasics", {}
+            ):
+                missing.append(cell.get("id"))
+    assert not missing, (f"{path.name}: figures without 2x metadata in cells {missing}; call "
+                         "sharp_figures() in the setup cell and re-execute the notebook")
+
+
 def test_restricted_kernel_env_names_only_features_this_cpu_has():
     env = execute_notebooks.kernel_env()
     names = env.get("NPY_DISABLE_CPU_FEATURES", "").split()
