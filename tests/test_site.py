@@ -14,7 +14,8 @@ Each page is visited once per viewport:
   images, every figure has a caption or alt text, text contrast is legible; on chapter pages
   also rendered math, static twins that change frame when scrubbed, launch buttons, and
   figures that are sharp and legible (``figure_problems``: saved at 2×, shown at 60 % or more
-  of their natural width, their smallest text at least 9 CSS px);
+  of their natural width, their smallest text at least 9 CSS px), and code cells that fit
+  the column;
 - desktop, dark theme: the same load checks, text contrast, figures drawn on opaque backgrounds;
 - phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
   figures that fit it.
@@ -597,6 +598,24 @@ def figure_problems(page, chapter: str) -> list[str]:
     return problems
 
 
+# Code cells (and their printed output) wider than the column, so the reader scrolls them.
+WIDE_CODE_JS = """
+() => [...document.querySelectorAll(
+  "article.bd-article div.cell_input pre, article.bd-article div.cell_output pre")]
+  .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+  .map(pre => {
+    const longest = pre.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+    return `${pre.scrollWidth - pre.clientWidth} px too wide: ${longest.trim().slice(0, 60)}`;
+  })
+"""
+
+
+def code_problems(page) -> list[str]:
+    """At 1280 px a chapter's code fits the column: its lines are at most 80 characters
+    (notebooks/ruff.toml) and book.css sizes code so that 80 fit; printed output wraps."""
+    return [f"a code cell scrolls sideways, {where}" for where in page.evaluate(WIDE_CODE_JS)]
+
+
 def equation_problems(page) -> list[str]:
     page.wait_for_function("() => !document.querySelector('div.math') || "
                            "document.querySelectorAll('div.math mjx-container').length > 0")
@@ -771,6 +790,7 @@ def test_page_on_a_laptop_in_light_mode(visit, page):
             problems += live_note_problems(v.page)
             problems += launch_problems(v.page, page, v.base, v.context)
             problems += figure_problems(v.page, page)
+            problems += code_problems(v.page)
         v.finish(problems)
 
 
