@@ -3,7 +3,10 @@ types (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +25,34 @@ def test_ruff_is_clean():
         [ruff, "check", "--no-cache", *targets], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_notebook_code_fits_the_book_column():
+    """At 1280 px the book's text column is about 680 px: 80 characters of code. The chapters' code
+    cells keep to 80 (``notebooks/ruff.toml``, which the ruff test above applies), and so do
+    the reference answers in their ``{solution}`` blocks, which ruff does not see. A chapter
+    still exempt from E501 there is listed by that file's per-file-ignores."""
+    config = (ROOT / "notebooks" / "ruff.toml").read_text(encoding="utf-8")
+    assert re.search(r"^line-length = 80$", config, re.MULTILINE), "notebooks/ruff.toml: 80"
+    exempt = [pattern for pattern, codes in re.findall(r'^"([^"]+)" = \[(.*)\]$', config,
+                                                       re.MULTILINE) if '"E501"' in codes]
+    chapters = [path for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+                if not any(fnmatch.fnmatch(path.name, pattern) for pattern in exempt)]
+    assert chapters, "every chapter is exempt from the 80-character limit"
+    ruff = shutil.which("ruff", path=str(pathlib.Path(sys.executable).parent)) or "ruff"
+    result = subprocess.run([ruff, "check", "--no-cache", "--select", "E501",
+                             *map(str, chapters)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    too_long = []
+    for path in chapters:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            blocks = re.findall(r"^```python\n(.*?)^```", "".join(cell["source"]),
+                                re.MULTILINE | re.DOTALL)
+            too_long += [f"{path.name}: {line}" for block in blocks
+                         for line in block.splitlines() if len(line) > 80]
+    assert not too_long, "reference answers over 80 characters:\n" + "\n".join(too_long)
 
 
 def test_mypy_finds_no_type_error_in_the_package():

@@ -46,6 +46,63 @@ def test_saved_with_the_baseline_dispatch(path):
     )
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_are_saved_at_twice_their_size(path):
+    """Every figure is a 2× PNG shown at half its pixels, with the font size and dpi that
+    tests/test_site.py needs to check its text is legible: the chapter's setup cell calls
+    ``dlbasics.plotting.sharp_figures()``."""
+    nb = nbformat.read(path, as_version=4)
+    missing = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "image/png" not in output.get("data", {}):
+                continue
+            meta = output.get("metadata", {}).get("image/png", {})
+            if not {"width", "height"} <= meta.keys() or "smallest_font_pt" not in meta.get(
+                "dlbasics", {}
+            ):
+                missing.append(cell.get("id"))
+    assert not missing, (f"{path.name}: figures without 2x metadata in cells {missing}; call "
+                         "sharp_figures() in the setup cell and re-execute the notebook")
+
+
+def test_sharp_figures_saves_twice_the_pixels_in_a_palette_that_looks_the_same():
+    """What the setup cell's ``sharp_figures()`` stores for a figure: a PNG with twice the
+    pixels of its shown size, in a palette that changes the picture by under 1/255 on
+    average, with the dpi and the smallest font size the book's legibility test reads."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from dlbasics.plotting import _book_png, new_figure, palette_png, smallest_font_pt
+
+    fig = new_figure(4.0, 3.0, dpi=100)
+    ax = fig.add_subplot()
+    ax.plot(np.linspace(0, 1, 50) ** 2, label="a curve")
+    ax.legend(fontsize=7.5)
+    ax.set_title("title", fontsize=12)
+    assert smallest_font_pt(fig) == 7.5
+    data, metadata = _book_png(fig)
+    png = base64.b64decode(data)
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P", "stored in a palette"
+    shown = (metadata["width"], metadata["height"])
+    assert [pixels // 2 for pixels in image.size] == list(shown), "shown at half its pixels"
+    assert metadata["dlbasics"] == {"dpi": 100.0, "smallest_font_pt": 7.5}
+
+    fig.canvas.draw()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=200)
+    original = buffer.getvalue()
+    small = palette_png(original)
+    assert len(small) < len(original)
+    before = np.asarray(Image.open(io.BytesIO(original)).convert("RGB"), dtype=float)
+    after = np.asarray(Image.open(io.BytesIO(small)).convert("RGB"), dtype=float)
+    assert np.abs(before - after).mean() < 1.0
+
+
 def test_restricted_kernel_env_names_only_features_this_cpu_has():
     env = execute_notebooks.kernel_env()
     names = env.get("NPY_DISABLE_CPU_FEATURES", "").split()

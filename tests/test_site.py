@@ -12,16 +12,19 @@ Each page is visited once per viewport:
 - desktop, light theme: it loads, its heading shows, no page errors, no console errors (beyond
   ``ALLOWED_CONSOLE_ERRORS``), no failed same-origin requests, no blocked requests, no broken
   images, every figure has a caption or alt text, text contrast is legible; on chapter pages
-  also rendered math, static twins that change frame when scrubbed, and launch buttons;
+  also rendered math, static twins that change frame when scrubbed, launch buttons, and
+  figures that are sharp and legible (``figure_problems``: saved at 2×, shown at 60 % or more
+  of their natural width, their smallest text at least 9 CSS px), and code cells that fit
+  the column;
 - desktop, dark theme: the same load checks, text contrast, figures drawn on opaque backgrounds;
 - phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
   figures that fit it.
 
 Also: each page's first visit within the page-weight budget (bytes sent with gzip), the static
-twins' frame manifests, offline search (one case per chapter, a word from its title; and for a
-topic word of each chapter, that chapter ranked first, with snippets free of TeX), every
-internal link and anchor of the built site, and the colour-blind-safe palette of the package's
-plots.
+twins' frame manifests, a figure opens at full size on a click, a tap or Enter and closes with
+Esc, offline search (one case per chapter, a word from its title; and for a topic word of each
+chapter, that chapter ranked first, with snippets free of TeX), every internal link and anchor
+of the built site, and the colour-blind-safe palette of the package's plots.
 
 When a page check fails, full-page screenshots of that visit go to the test's ``tmp_path``
 (the failure message gives the path). Set ``DLBASICS_SCREENSHOTS=<folder>`` to keep a
@@ -523,6 +526,100 @@ DARK_JS = """
 """
 
 
+# Every figure of the article and every static twin's frame: how wide it is shown and how wide
+# it was made to be shown (the width Sphinx writes in its style from the notebook's metadata:
+# half the pixels of a 2× image; else its pixels).
+FIGURES_JS = """
+() => [...document.querySelectorAll(
+  "article.bd-article figure img, article.bd-article .animation img")].map(img => ({
+    figure: (img.closest("figure") || {}).id || "",
+    twin: !!img.closest(".animation"),
+    src: (img.getAttribute("src") || "").slice(0, 60),
+    declared: parseFloat(img.style.width) || Number(img.getAttribute("width")) || 0,
+    pixels: img.naturalWidth,
+    shown: img.getBoundingClientRect().width,
+  }))
+"""
+
+SMALLEST_SHOWN = 0.6  # of a figure's natural width, at 1280 px
+SMALLEST_TEXT_PX = 9.0  # CSS px, a figure's smallest text at 1280 px
+
+
+@functools.cache
+def notebook_figures(chapter: str) -> dict[str, dict]:
+    """A chapter's figures, by label: what ``dlbasics.plotting.sharp_figures`` recorded in the
+    notebook when the figure was drawn (``dpi``, ``smallest_font_pt``; empty when the figure
+    was saved without it)."""
+    notebook = json.loads((ROOT / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    figures = {}
+    for cell in notebook["cells"]:
+        name = cell["metadata"].get("mystnb", {}).get("figure", {}).get("name")
+        for output in cell.get("outputs", []):
+            if name and "image/png" in output.get("data", {}):
+                figures[name] = output.get("metadata", {}).get("image/png", {}).get("dlbasics", {})
+    return figures
+
+
+def figure_problems(page, chapter: str) -> list[str]:
+    """Sharp, legible figures at 1280 px, measured in the page.
+
+    - Each figure of the chapter is a 2× image: its pixels are twice the width it is shown at
+      when it fits (the ``width`` the notebook's output metadata gives it).
+    - No figure (nor static twin's frame) is shown below ``SMALLEST_SHOWN`` of that natural
+      width: the text column shrinks wider figures.
+    - The smallest text of each figure is at least ``SMALLEST_TEXT_PX`` CSS px, estimated as
+      *smallest font size in points × dpi / 72 × shown width / natural width*: at its natural
+      size a figure drawn at ``dpi`` shows a point as dpi / 72 CSS px, and the page shrinks it
+      by shown / natural. The font size and dpi are the ones ``sharp_figures`` recorded in the
+      notebook. (The twins' frames are drawn by the explorers at 1×; only their width is
+      checked here.)
+    """
+    problems = []
+    figures = notebook_figures(chapter)
+    shown_figures = page.evaluate(FIGURES_JS)
+    for label in sorted(set(figures) - {f["figure"] for f in shown_figures}):
+        problems.append(f"figure {label} of the notebook is not on the page")
+    for f in shown_figures:
+        name = f["figure"] or f"twin frame {f['src']}"
+        natural = f["declared"] or f["pixels"]
+        if not natural:
+            continue  # a broken image: load_problems reports it
+        ratio = f["shown"] / natural
+        if ratio < SMALLEST_SHOWN:
+            problems.append(f"{name} is shown at {ratio:.0%} of its natural width {natural} px "
+                            f"(at least {SMALLEST_SHOWN:.0%})")
+        if f["twin"]:
+            continue
+        recorded = figures.get(f["figure"], {})
+        if f["pixels"] < 1.9 * natural or not recorded:
+            problems.append(f"{name} is not saved at 2x with its font size recorded "
+                            "(sharp_figures() in the chapter's setup cell, then re-execute)")
+            continue
+        text_px = recorded["smallest_font_pt"] * recorded["dpi"] / 72 * ratio
+        if text_px < SMALLEST_TEXT_PX:
+            problems.append(f"{name}: its smallest text ({recorded['smallest_font_pt']} pt) shows "
+                            f"at {text_px:.1f} CSS px (at least {SMALLEST_TEXT_PX})")
+    return problems
+
+
+# Code cells (and their printed output) wider than the column, so the reader scrolls them.
+WIDE_CODE_JS = """
+() => [...document.querySelectorAll(
+  "article.bd-article div.cell_input pre, article.bd-article div.cell_output pre")]
+  .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+  .map(pre => {
+    const longest = pre.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+    return `${pre.scrollWidth - pre.clientWidth} px too wide: ${longest.trim().slice(0, 60)}`;
+  })
+"""
+
+
+def code_problems(page) -> list[str]:
+    """At 1280 px a chapter's code fits the column: its lines are at most 80 characters
+    (notebooks/ruff.toml) and book.css sizes code so that 80 fit; printed output wraps."""
+    return [f"a code cell scrolls sideways, {where}" for where in page.evaluate(WIDE_CODE_JS)]
+
+
 def equation_problems(page) -> list[str]:
     page.wait_for_function("() => !document.querySelector('div.math') || "
                            "document.querySelectorAll('div.math mjx-container').length > 0")
@@ -700,6 +797,8 @@ def test_page_on_a_laptop_in_light_mode(visit, page):
             problems += twin_problems(v.page)
             problems += live_note_problems(v.page)
             problems += launch_problems(v.page, page, v.base, v.context)
+            problems += figure_problems(v.page, page)
+            problems += code_problems(v.page)
         v.finish(problems)
 
 
@@ -741,6 +840,61 @@ def test_page_on_a_phone(visit, page):
         ]
         if layout["fontSize"] is not None and layout["fontSize"] < 14:
             problems.append(f"body text is {layout['fontSize']} px")
+        v.finish(problems)
+
+
+# The widest figure of the book (four panels): on a phone it is shown at a fraction of its size.
+FULL_SIZE_CHAPTER = "notebooks/07_regularization"
+
+LIGHTBOX_JS = """
+() => {
+  const dialog = document.querySelector("dialog.dlb-lightbox");
+  if (!dialog) return null;
+  const img = dialog.querySelector("img");
+  return {open: dialog.open, width: img.getBoundingClientRect().width,
+          pixels: img.naturalWidth, focus: document.activeElement.className};
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["laptop", "phone"])
+def test_a_figure_opens_at_full_size_and_closes_with_escape(visit, where):
+    """A click (a tap on a phone) on a figure opens it in a dialog at its natural size; Esc
+    closes it and gives the focus back to the figure, where Enter opens it again
+    (book/_static/lightbox.js)."""
+    options = DESKTOP if where == "laptop" else PHONE
+    with visit(FULL_SIZE_CHAPTER, {**options, "color_scheme": "light"}, f"full-{where}") as v:
+        v.open()
+        problems = []
+        figure = v.page.locator("article.bd-article figure img").first
+        figure.scroll_into_view_if_needed()
+        natural = figure.evaluate("img => parseFloat(img.style.width)")
+        shown = figure.bounding_box()["width"]
+        if where == "phone":
+            figure.tap()
+        else:
+            figure.click()
+        v.page.wait_for_timeout(200)
+        state = v.page.evaluate(LIGHTBOX_JS)
+        if not state or not state["open"]:
+            problems.append("a click on the figure opened no full-size view")
+        else:
+            if abs(state["width"] - natural) > 1:
+                problems.append(f"the full-size view shows the figure {state['width']:.0f} px "
+                                f"wide, not its natural {natural:.0f} px (page: {shown:.0f})")
+            if state["pixels"] < 1.9 * natural:
+                problems.append(f"the full-size view has {state['pixels']} px for {natural} px")
+            v.page.keyboard.press("Escape")
+            v.page.wait_for_timeout(100)
+            state = v.page.evaluate(LIGHTBOX_JS)
+            if state["open"]:
+                problems.append("Esc did not close the full-size view")
+            elif where == "laptop":
+                v.page.keyboard.press("Enter")  # the focus is back on the figure
+                v.page.wait_for_timeout(100)
+                if not v.page.evaluate(LIGHTBOX_JS)["open"]:
+                    problems.append("Enter on the focused figure did not open it again")
         v.finish(problems)
 
 

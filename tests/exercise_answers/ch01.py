@@ -12,7 +12,7 @@ DENSE = '''def dense_forward(X, W, b):
     """Z = X W + b for a batch: X (n, n_in), W (n_in, n_out), b (n_out,)."""
 '''
 TWO_LAYER = '''def two_layer_forward(X, W1, b1, W2, b2):
-    """Output of a dense network with one hidden layer and the step after both layers."""
+    """Output of a dense network with one hidden layer, the step after both."""
 '''
 
 ANSWERS = {

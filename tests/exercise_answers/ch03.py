@@ -3,13 +3,13 @@
 from exercise_answers import Answers, Mistake
 
 MSE = '''def mse_cost(y_pred, y_true):
-    """Mean over the examples (rows) of the squared error summed over the output columns."""
+    """Mean over the rows (examples) of each row's summed squared error."""
 '''
 SAFE_BCE = '''def safe_bce(p, y):
-    """Per-example binary cross-entropy, with p clipped to [1e-12, 1 - 1e-12]."""
+    """Per-example binary cross-entropy, p clipped to [1e-12, 1 - 1e-12]."""
 '''
 BCE_LOGITS = '''def bce_with_logits(z, y):
-    """Per-example binary cross-entropy of sigmoid(z), computed from the logits z."""
+    """Per-example binary cross-entropy of sigmoid(z), from the logits z."""
 '''
 
 ANSWERS = {

@@ -5,7 +5,8 @@ from exercise_answers import Answers, Mistake
 # -- neuron_backward ---------------------------------------------------------------------------
 
 NEURON_HEAD = '''def neuron_backward(x, a, y):
-    """Return [dL/dw_1, ..., dL/dw_n, dL/db] for a = sigmoid(w.x + b), L = (a - y)**2."""
+    """Return [dL/dw_1, ..., dL/dw_n, dL/db] for L = (a - y)**2,
+    where a = sigmoid(w.x + b)."""
 '''
 
 
@@ -59,7 +60,7 @@ NEURON = Answers(
 # -- dense_backward ----------------------------------------------------------------------------
 
 DENSE_HEAD = '''def dense_backward(X, delta):
-    """Return dJ/dW (first n_in rows) stacked on dJ/db (last row) for Z = X W + b."""
+    """dJ/dW (first n_in rows) stacked on dJ/db (last row), for Z = X W + b."""
 '''
 
 
@@ -101,7 +102,8 @@ DENSE = Answers(
 # -- central_difference ------------------------------------------------------------------------
 
 CENTRAL_HEAD = '''def central_difference(f, x, h=1e-5):
-    """Numerical gradient of the scalar function f at x: (f(x + h e_i) - f(x - h e_i)) / 2h."""
+    """Numerical gradient of the scalar function f at x, entry by entry:
+    (f(x + h e_i) - f(x - h e_i)) / 2h."""
 '''
 
 
@@ -304,13 +306,16 @@ LINEAR = Answers(
 # -- two_layer_grads (build and train) ---------------------------------------------------------
 
 TWO_LAYER_HEAD = '''def two_layer_grads(X, Y, W1, b1, W2, b2):
-    """Gradients of the cost J of a two-layer network with tanh hidden units and a sigmoid output.
+    """Gradients of the cost J of a two-layer network with tanh hidden units
+    and a sigmoid output.
 
-    Forward: H = tanh(X @ W1 + b1), A = sigmoid(H @ W2 + b2), and J is the mean over the n
-    examples of the binary cross-entropy -(Y log A + (1 - Y) log(1 - A)).
-    Shapes: X (n, n_in), Y (n, 1) of 0s and 1s, W1 (n_in, m), b1 (m,), W2 (m, 1), b2 (1,).
-    Returns the tuple (dW1, db1, dW2, db2) of dJ/dW1, dJ/db1, dJ/dW2, dJ/db2, each shaped
-    like its parameter.
+    Forward: H = tanh(X @ W1 + b1), A = sigmoid(H @ W2 + b2), and J is the
+    mean over the n examples of the binary cross-entropy
+    -(Y log A + (1 - Y) log(1 - A)).
+    Shapes: X (n, n_in), Y (n, 1) of 0s and 1s, W1 (n_in, m), b1 (m,),
+    W2 (m, 1), b2 (1,).
+    Returns the tuple (dW1, db1, dW2, db2) of dJ/dW1, dJ/db1, dJ/dW2, dJ/db2,
+    each shaped like its parameter.
     """
 '''
 

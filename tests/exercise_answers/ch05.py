@@ -4,8 +4,9 @@ from exercise_answers import Answers, Mistake
 
 STEPS_HEAD = '''\
 def gd_steps(x, y, lr, w0, tol, max_steps=10_000):
-    """Number of gradient-descent updates on J(w) = mean((w x - y)^2) until |J'(w)| < tol;
-    -1 if |J'(w)| exceeds 1e12 (divergence), max_steps if not reached by then."""
+    """Number of gradient-descent updates on J(w) = mean((w x - y)^2) until
+    |J'(w)| < tol; -1 if |J'(w)| exceeds 1e12 (divergence), max_steps if not
+    reached by then."""
 '''
 
 
@@ -15,7 +16,8 @@ def steps(body: str) -> str:
 
 THRESHOLD_HEAD = '''\
 def divergence_threshold(x):
-    """The learning rate 2 / J'' above which gradient descent on mean((w x - y)^2) diverges."""
+    """The learning rate 2 / J'' above which gradient descent on
+    mean((w x - y)^2) diverges."""
 '''
 
 MOMENTUM_HEAD = '''\

@@ -9,7 +9,7 @@ def sigmoid_chain_gradient(weights, z):
 
 CLIP_HEAD = '''\
 def clip_by_norm(g, max_norm):
-    # g rescaled to norm max_norm if its norm is larger, else unchanged (eq-clip)
+    # g rescaled to norm max_norm if its norm is larger, else as it is (eq-clip)
 '''
 
 ANSWERS = {

@@ -2,11 +2,11 @@
 
 from exercise_answers import Answers, Mistake
 
-DROPOUT_HEAD = (  # the stub's docstring is longer than a line of this file
-    "def inverted_dropout(a, p, seed):\n"
-    '    """Training-mode inverted dropout: zero each entry with probability p, scale the rest '
-    'by 1/(1-p)."""\n'
-)
+DROPOUT_HEAD = '''\
+def inverted_dropout(a, p, seed):
+    """Training-mode inverted dropout: zero each entry with probability p,
+    scale the rest by 1/(1-p)."""
+'''
 
 GRADIENT_HEAD = '''\
 def regularized_gradient(w, grad, l2, l1):
@@ -15,7 +15,8 @@ def regularized_gradient(w, grad, l2, l1):
 
 EARLY_HEAD = '''\
 def early_stopping_epochs(val_costs, patience):
-    """(best epoch, stopping epoch or -1) of early stopping on a list of validation costs."""
+    """(best epoch, stopping epoch or -1) of early stopping on a list of
+    validation costs."""
 '''
 
 ANSWERS = {
