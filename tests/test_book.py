@@ -128,3 +128,79 @@ def test_notebook_citations_and_figure_references_read_well_in_jupyterlab():
                     problems.append(f"{where}: {m.group(0)}: the figure is "
                                     f"{'above' if figures[label] < i else 'below'} this cell")
     assert not problems, "\n".join(problems)
+
+
+TRY_THIS = "**Try this**"
+ANIMATION_MARK, LIVE_MARK = "*(animation)*", "*(live)*"
+TRY_THIS_SENTENCE = ("Items marked *(animation)* can be answered with the animation above; the "
+                     "others, marked *(live)*, need the live explorer (run the page in "
+                     "JupyterLab, Binder or Colab).")
+TWIN_CALL = re.compile(r"^(\w+_twin)\((.*)\)\s*$", re.M)
+TRY_ITEM = re.compile(r"^\d+\. (.*)$", re.M)
+# Words that name the setting a twin sweeps (its name or how the items describe it), by sweep.
+SWEEP_WORDS = {
+    "b": ("bias",), "activation": ("activation",), "outlier_y": ("outlier",), "p": ("$p",),
+    "stage": ("stage", r"\partial L"), "lr": ("learning rate", r"\eta"),
+    "landscape": ("landscape", "Rosenbrock", "bowl", "saddle", "line fit"),
+    "batch_size": ("batch size",), "init": ("initialization",), "depth": ("depth",),
+    "l2": ("L2",), "step": ("step",),
+}
+
+
+def _try_this_lists() -> list[tuple[str, str, list[str]]]:
+    """Every Try-this list as (chapter, its markdown, the sweeps of the twins shown above it
+    since the previous list)."""
+    from dlbasics.widgets.registry import EXPLORERS
+
+    default_sweep = {getattr(spec.twin, "func", spec.twin).__name__: spec.sweep
+                     for spec in EXPLORERS.values()}
+    lists = []
+    for path in CHAPTERS:
+        sweeps: list[str] = []
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code":
+                for name, args in TWIN_CALL.findall(source):
+                    given = re.search(r"""sweep\s*=\s*["'](\w+)["']""", args)
+                    sweeps.append(given.group(1) if given else default_sweep[name])
+            elif source.startswith(TRY_THIS):
+                lists.append((path.name, source, sweeps))
+                sweeps = []
+    return lists
+
+
+def test_try_this_items_say_whether_the_animation_answers_them():
+    """Every numbered item of every Try-this list starts with exactly one of the two marks,
+    the list says what they mean, and an item marked as answered by the animation comes after
+    a twin, with at least one such item of each list naming the setting that twin sweeps."""
+    lists = _try_this_lists()
+    assert {name for name, _, _ in lists} == {p.name for p in CHAPTERS}, \
+        "a chapter without a Try-this list"
+    problems = []
+    for name, source, sweeps in lists:
+        head = source.split("\n1. ", 1)[0]
+        if TRY_THIS_SENTENCE not in " ".join(head.split()):
+            problems.append(f"{name}: the sentence explaining the marks is missing")
+        items = TRY_ITEM.findall(source)
+        if not items:
+            problems.append(f"{name}: a Try-this list without numbered items")
+        animated = []
+        for number, item in enumerate(items, 1):
+            marks = [m for m in (ANIMATION_MARK, LIVE_MARK) if item.startswith(m + " ")]
+            count = item.count(ANIMATION_MARK) + item.count(LIVE_MARK)
+            if len(marks) != 1 or count != 1:
+                problems.append(f"{name}: item {number} does not start with exactly one mark")
+            elif marks == [ANIMATION_MARK]:
+                animated.append(item)
+        if not animated:
+            continue
+        if not sweeps:
+            problems.append(f"{name}: items marked {ANIMATION_MARK} but no twin above them")
+            continue
+        unknown = [s for s in sweeps if s not in SWEEP_WORDS]
+        assert not unknown, f"{name}: add words for the twin sweep(s) {unknown} to SWEEP_WORDS"
+        words = [w.lower() for s in sweeps for w in SWEEP_WORDS[s]]
+        if not any(w in item.lower() for item in animated for w in words):
+            problems.append(f"{name}: no item marked {ANIMATION_MARK} names what the twin "
+                            f"sweeps ({', '.join(sweeps)})")
+    assert not problems, "\n".join(problems)
