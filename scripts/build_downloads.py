@@ -32,7 +32,6 @@ import contextlib
 import functools
 import http.server
 import logging
-import os
 import pathlib
 import shutil
 import subprocess
@@ -47,17 +46,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from downloads import FOLDER, PDF, ZIP  # noqa: E402  (the names the pages link to)
 
-CHROMIUM = pathlib.Path(os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium"))
-# The same flags as the browser tests (tests/conftest.py): headless, no sandbox, nothing online.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT / "scripts"))
+from chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (the browser tests' own)
 
 # The paper: A4 with these margins. The page is laid out at the width of the printed column
 # (the viewport), so what is measured on it (an equation too wide for the column) holds on paper.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 import shutil
 import subprocess
@@ -14,18 +13,9 @@ from hypothesis import settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-# Debian's Chromium, driven by playwright in the browser tests (test_site.py, test_jupyterlab.py);
-# never a browser of playwright's own. No network beyond what each test routes to 127.0.0.1.
-CHROMIUM = pathlib.Path(os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+# Debian's Chromium and its flags, shared with the whole-book PDF (scripts/chromium.py).
+sys.path.insert(0, str(ROOT / "scripts"))
+from chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402, F401  (test_site, test_jupyterlab)
 
 # The suite's parts, for running one alone: `pytest -m engine` is the numpy package without its
 # explorers (about a minute), `-m widgets` the explorers, `-m notebooks` nbval over the chapters,
