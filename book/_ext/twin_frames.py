@@ -33,6 +33,15 @@ varies fastest, so the frame of value indices ``(i_1, …, i_k)`` is
 their HTML does not say which, so they have one control, ``frame``, whose values are the frame
 numbers. The notebooks keep their self-contained twins (JupyterLab has no server for these
 files); the ``singlehtml`` build, printed to the PDF, keeps them inline too.
+
+**Twins with several controls.** A notebook cell tagged ``twin-<slug>`` (``twin-neuron``,
+``twin-learning-rate``: the explorer's name in :func:`dlbasics.widgets.twin_grid.slug`) holds
+the twin of an explorer whose ``ExplorerSpec`` declares a ``grid``. On the website its saved
+animation is replaced by that grid: every combination of up to three of the explorer's
+controls, rendered by :func:`dlbasics.widgets.twin_grid.build_grids` (cached under
+``.cache/twins/`` beside the book, keyed by the package's source, so a second build reuses the
+pictures), copied to ``_twins/<slug>-<key>/`` with their manifest, and offered on the page as
+labelled menus and sliders that ``twins.js`` wires to the pictures.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ import html
 import json
 import pathlib
 import re
+import shutil
 import struct
 from typing import Any
 
@@ -155,6 +165,105 @@ def rewrite_page(page: str, root: pathlib.Path, prefix: str) -> tuple[str, int, 
     return html_out, count, problems
 
 
+_TAGGED = re.compile(r'<div class="cell [^"]*\btag_twin-([a-z0-9-]+)\b[^"]*">')
+_OUTPUT_START = '<div class="cell_output docutils container">'
+
+
+def _grid_markup(manifest: dict[str, Any], url: str) -> str:
+    """A twin with several controls: its first picture and a labelled control for each
+    setting, played by ``twins.js``."""
+    slug_ = html.escape(f"twin-{manifest['explorer']}".replace(" ", "-"))
+    counts = [len(c["values"]) for c in manifest["controls"]]
+    first = 0
+    for i, n in zip(manifest["start"], counts):
+        first = first * n + i
+    width, height = manifest["size"]
+    rows = []
+    for k, (control, at) in enumerate(zip(manifest["controls"], manifest["start"])):
+        cid = f"{slug_}-{html.escape(control['name'])}"
+        label = f'<label for="{cid}">{html.escape(control["label"])}</label>'
+        values = control["values"]
+        if control["kind"] == "select":
+            options = "".join(
+                f'<option value="{i}"{" selected" if i == at else ""}>{html.escape(v)}</option>'
+                for i, v in enumerate(values))
+            field = f'<select id="{cid}" data-control="{k}">{options}</select>'
+        else:
+            field = (f'<span class="dlb-twin-range"><span class="dlb-twin-end" aria-hidden="true">'
+                     f'{html.escape(values[0])}</span><input type="range" id="{cid}" '
+                     f'data-control="{k}" data-values="{html.escape(json.dumps(values))}" min="0" max="{len(values) - 1}" step="1" '
+                     f'value="{at}" aria-valuetext="{html.escape(values[at])}">'
+                     f'<span class="dlb-twin-end" aria-hidden="true">{html.escape(values[-1])}'
+                     f'</span></span><output for="{cid}">{html.escape(values[at])}</output>')
+        rows.append(f'<div class="dlb-twin-row">{label}{field}</div>')
+    frames = len(manifest["frames"])
+    names = ", ".join(c["label"] for c in manifest["controls"])
+    return (
+        f'<figure class="dlb-grid-twin" data-dlb-grid-twin="{url}/manifest.json" '
+        f'data-counts="{",".join(map(str, counts))}">\n'
+        f'<img src="{url}/{manifest["frames"][first]}" width="{width}" height="{height}" '
+        f'alt="{html.escape(manifest["alts"][first])}" loading="lazy" decoding="async">\n'
+        f'<div class="dlb-twin-controls" role="group" aria-label="Settings">{"".join(rows)}'
+        '</div>\n'
+        f'<figcaption class="dlb-twin-caption">Precomputed, no Python needed: {frames} '
+        f'pictures, one for every combination of {html.escape(names)}. The live explorer '
+        'below has every control.</figcaption>\n</figure>\n')
+
+
+def _replace_grid_twins(page: str, manifests: dict[str, tuple[dict[str, Any], str]],
+                        prefix: str) -> tuple[str, list[str], list[str]]:
+    """``page`` with the output of each cell tagged ``twin-<slug>`` replaced by the grid twin
+    of that explorer; returns the page, the slugs placed and a problem per tag not placed."""
+    placed, problems = [], []
+    for match in reversed(list(_TAGGED.finditer(page))):
+        slug_ = match.group(1)
+        if slug_ not in manifests:
+            problems.append(f"a cell tagged twin-{slug_}, but no explorer with that name "
+                            f"declares a twin grid (known: {', '.join(sorted(manifests))})")
+            continue
+        start = page.find(_OUTPUT_START, match.end())
+        end = page.find("</script>", page.find("Instantiate the Animation class", start))
+        nxt = _TAGGED.search(page, match.end())
+        if start < 0 or end < 0 or (nxt and nxt.start() < end):
+            problems.append(f"the cell tagged twin-{slug_} has no saved animation to replace")
+            continue
+        end += len("</script>")
+        manifest, folder = manifests[slug_]
+        markup = _grid_markup(manifest, f"{prefix}{FOLDER}/{folder}")
+        # page[end:] closes the output's two divs, as it did the animation's
+        page = (page[:start] + _OUTPUT_START + '\n<div class="output text_html">' + markup
+                + page[end:])
+        placed.append(slug_)
+    return page, placed, problems
+
+
+def _grid_twins(app, outdir: pathlib.Path) -> dict[str, tuple[dict[str, Any], str]]:
+    """Build (or reuse) the grid of every explorer that declares one and that a page's cell
+    asks for; copy them into the site. Returns slug → (manifest, folder under _twins)."""
+    wanted = set()
+    for path in _pages(outdir):
+        wanted.update(_TAGGED.findall(path.read_text(encoding="utf-8")))
+    if not wanted:
+        return {}
+    from dlbasics.widgets.registry import EXPLORERS
+    from dlbasics.widgets.twin_grid import build_grids
+
+    cache = pathlib.Path(app.srcdir) / ".cache" / "twins"
+    specs = [spec for spec in EXPLORERS.values()
+             if spec.grid is not None and spec.slug in wanted]
+    manifests = build_grids([(spec, cache / spec.slug) for spec in specs])
+    out = {}
+    for spec, manifest in zip(specs, manifests):
+        folder = f"{spec.slug}-{manifest['key']}"
+        target = outdir / FOLDER / folder
+        if not target.is_dir():
+            shutil.copytree(cache / spec.slug, target)
+        out[spec.slug] = (manifest, folder)
+    logger.info(f"static twins: {len(out)} twins with several controls, "
+                f"{sum(len(m['frames']) for m, _ in out.values())} pictures")
+    return out
+
+
 def _pages(outdir: pathlib.Path):
     for path in sorted(outdir.rglob("*.html")):
         if path.relative_to(outdir).parts[0] not in ("_static", "_sources", "_images", FOLDER):
@@ -166,13 +275,17 @@ def _extract(app, exception) -> None:
         return
     outdir = pathlib.Path(app.outdir)
     total = 0
+    grids = _grid_twins(app, outdir)
     for path in _pages(outdir):
         page = path.read_text(encoding="utf-8")
         if "Instantiate the Animation class" not in page:
             continue  # no twin, or rewritten by an earlier build
         depth = len(path.relative_to(outdir).parts) - 1
         prefix = "../" * depth
-        new, count, problems = rewrite_page(page, outdir, prefix)
+        page, placed, problems = _replace_grid_twins(page, grids, prefix)
+        new, count, more = rewrite_page(page, outdir, prefix)
+        problems += more
+        count += len(placed)
         if count:  # the player, on the pages that have twins
             player = f'<script defer src="{prefix}_static/{PLAYER_JS}"></script>\n'
             new = new.replace("</head>", player + "</head>", 1)

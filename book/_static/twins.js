@@ -194,7 +194,108 @@
     faster() { this.speed(0.7); }
   }
 
+  /* A twin with several controls (book/_ext/twin_frames.py writes its markup: a picture and a
+     labelled menu or slider per control, each with data-control = its place in the manifest).
+     Every combination is a picture f<index>.png beside the manifest; the index is row-major,
+     the last control varying fastest. A change shows its picture at once when it is cached,
+     and fetches the pictures one step away along every control. */
+  class GridTwin {
+    constructor(root) {
+      this.root = root;
+      this.img = root.querySelector("img");
+      this.url = new URL(root.dataset.dlbGridTwin, document.baseURI);
+      this.counts = root.dataset.counts.split(",").map(Number);
+      this.inputs = [...root.querySelectorAll("[data-control]")];
+      this.cache = new Map();
+      this.manifest = null;
+      this.ready = null;
+      this.inputs.forEach((input) => input.addEventListener("input", () => this.show()));
+    }
+
+    load() {
+      if (!this.ready) {
+        this.ready = fetch(this.url).then((r) => r.json()).then((manifest) => {
+          this.manifest = manifest;
+          this.prefetch(this.at());
+        }).catch(() => {});
+      }
+      return this.ready;
+    }
+
+    at() {
+      return this.inputs.map((input) => Number(input.value));
+    }
+
+    index(indices) {
+      return indices.reduce((at, i, k) => at * this.counts[k] + i, 0);
+    }
+
+    src(frame) {
+      const name = this.manifest ? this.manifest.frames[frame]
+        : `f${String(frame).padStart(3, "0")}.png`;
+      return new URL(name, this.url).href;
+    }
+
+    fetchFrame(frame) {
+      if (this.cache.has(frame)) return;
+      const image = new Image();
+      image.decoding = "async";
+      image.src = this.src(frame);
+      this.cache.set(frame, image);
+    }
+
+    prefetch(at) {
+      at.forEach((i, k) => {
+        for (const step of [-1, 1]) {
+          if (i + step < 0 || i + step >= this.counts[k]) continue;
+          const next = at.slice();
+          next[k] = i + step;
+          this.fetchFrame(this.index(next));
+        }
+      });
+    }
+
+    show() {
+      this.load();
+      const at = this.at();
+      const frame = this.index(at);
+      this.img.src = this.src(frame);
+      if (this.manifest && this.manifest.alts) this.img.alt = this.manifest.alts[frame];
+      this.inputs.forEach((input, k) => {
+        if (input.tagName !== "INPUT") return;
+        const text = JSON.parse(input.dataset.values)[at[k]];
+        input.setAttribute("aria-valuetext", text);
+        const shown = this.root.querySelector(`output[for="${input.id}"]`);
+        if (shown) shown.textContent = text;
+      });
+      this.root.dataset.frame = String(frame);
+      this.prefetch(at);
+    }
+  }
+
+  const startGrids = () => {
+    const twins = [...document.querySelectorAll("[data-dlb-grid-twin]")].map((root) => {
+      const twin = new GridTwin(root);
+      root.addEventListener("pointerdown", () => twin.load(), {once: true});
+      root.addEventListener("focusin", () => twin.load(), {once: true});
+      return twin;
+    });
+    if (!("IntersectionObserver" in window)) {
+      twins.forEach((twin) => twin.load());
+      return;
+    }
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        twins.find((twin) => twin.root === entry.target).load();
+      }
+    }, {rootMargin: NEAR});
+    twins.forEach((twin) => observer.observe(twin.root));
+  };
+
   const start = () => {
+    startGrids();
     const twins = [...document.querySelectorAll(".animation[data-dlb-twin]")].map((root) => {
       const twin = new Twin(root);
       window[root.dataset.anim] = twin; // the buttons' onclick handlers call it by this name

@@ -14,6 +14,8 @@ from typing import Any
 
 from IPython.display import HTML
 
+from .twin_grid import TwinGrid, slug
+
 #: Latency budgets (95th percentile of the wall time, in milliseconds) of one update: a redraw
 #: after a control moves, and a chunk of training (an explorer whose ``cache.n_fits`` grows).
 UPDATE_BUDGET_MS = 100.0
@@ -49,6 +51,10 @@ class ExplorerSpec:
     budget_ms, chunk_budget_ms : float
         Latency budgets of one update and of one chunk of training
         (``benchmarks/bench_explorers.py`` measures them).
+    grid : TwinGrid or None
+        The website's twin: up to three of the explorer's controls and the values each
+        offers, every combination precomputed (:mod:`dlbasics.widgets.twin_grid`). The
+        notebook keeps ``twin``, which is light enough to be saved in it.
     """
 
     name: str
@@ -61,11 +67,17 @@ class ExplorerSpec:
     values: tuple[Any, ...] | None = None
     budget_ms: float = UPDATE_BUDGET_MS
     chunk_budget_ms: float = CHUNK_BUDGET_MS
+    grid: TwinGrid | None = None
 
     @property
     def label(self) -> str:
         """The name with its chapter, ``"learning rate (ch. 5)"``."""
         return f"{self.name} (ch. {self.chapter})"
+
+    @property
+    def slug(self) -> str:
+        """The name in a notebook cell's tag, ``twin-<slug>`` (``"learning-rate"``)."""
+        return slug(self.name)
 
     def build_twin(self, values: Sequence[Any] | None = None) -> HTML:
         """The static twin over ``values`` (by default the chapter's)."""

@@ -17,6 +17,7 @@ from ..neuron import decision_line
 from ..plotting import CLASS_COLORS, PALETTE, SURFACE_CMAP
 from ._base import Explorer, static_twin
 from ._spec import ExplorerSpec
+from .twin_grid import TwinGrid
 
 GATES = ("and", "or", "nand", "xor")
 NEURON_ACTIVATIONS = ("step", "sigmoid", "tanh", "relu")
@@ -153,5 +154,13 @@ def neuron_twin(sweep: str = "b", values: Sequence[Any] | None = None,
     return static_twin(compute_neuron, NeuronView, sweep, frames, figsize=(5.6, 4.6), **fixed)
 
 
+#: The website's twin: the gate, the bias and the second weight, with w1 = 1.
+TWIN_GRID = TwinGrid(
+    {"gate": GATES, "b": tuple(float(b) for b in np.arange(-3.0, 1.01, 0.5)),
+     "w2": (-1.0, 0.0, 1.0)},
+    fixed={"w1": 1.0, "activation": "step"}, figsize=(5.6, 4.6),
+    alt="The neuron over the unit square: its output as shading, the decision line, the four "
+        "inputs of the gate coloured by their target, and the wrong ones ringed.")
+
 SPEC = ExplorerSpec("neuron", 1, neuron_explorer, compute_neuron, NeuronView, neuron_twin,
-                    sweep="b", values=TWIN_BIASES)
+                    sweep="b", values=TWIN_BIASES, grid=TWIN_GRID)
