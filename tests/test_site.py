@@ -330,7 +330,7 @@ async () => {
     mathErrors: [...article.querySelectorAll("mjx-merror")].map(e => e.textContent.slice(0, 80)),
     unrendered: [...article.querySelectorAll(".math")]
       .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 80)),
-    twins: article.querySelectorAll(".animation").length,
+    twins: article.querySelectorAll(".animation, .dlb-grid-twin").length,
   };
 }
 """
@@ -532,8 +532,10 @@ DARK_JS = """
 FIGURES_JS = """
 () => [...document.querySelectorAll(
   "article.bd-article figure img, article.bd-article .animation img")].map(img => ({
-    figure: (img.closest("figure") || {}).id || "",
-    twin: !!img.closest(".animation"),
+    figure: img.closest(".dlb-grid-twin") ? "" : (img.closest("figure") || {}).id || "",
+    twin: !!img.closest(".animation, .dlb-grid-twin"),
+    textPt: Number(img.dataset.textPt) || 0,
+    dpi: Number(img.dataset.dpi) || 0,
     src: (img.getAttribute("src") || "").slice(0, 60),
     declared: parseFloat(img.style.width) || Number(img.getAttribute("width")) || 0,
     pixels: img.naturalWidth,
@@ -571,8 +573,9 @@ def figure_problems(page, chapter: str) -> list[str]:
       *smallest font size in points × dpi / 72 × shown width / natural width*: at its natural
       size a figure drawn at ``dpi`` shows a point as dpi / 72 CSS px, and the page shrinks it
       by shown / natural. The font size and dpi are the ones ``sharp_figures`` recorded in the
-      notebook. (The twins' frames are drawn by the explorers at 1×; only their width is
-      checked here.)
+      notebook. A twin with several controls records them on its picture (``data-text-pt``,
+      ``data-dpi``); the notebooks' one-setting twins are drawn by the explorers at 1× and
+      only their width is checked here.
     """
     problems = []
     figures = notebook_figures(chapter)
@@ -588,6 +591,11 @@ def figure_problems(page, chapter: str) -> list[str]:
         if ratio < SMALLEST_SHOWN:
             problems.append(f"{name} is shown at {ratio:.0%} of its natural width {natural} px "
                             f"(at least {SMALLEST_SHOWN:.0%})")
+        if f["twin"] and f["textPt"]:  # a twin with several controls: what its build recorded
+            text_px = f["textPt"] * f["dpi"] / 72 * ratio
+            if text_px < SMALLEST_TEXT_PX:
+                problems.append(f"{name}: its smallest text ({f['textPt']} pt) shows at "
+                                f"{text_px:.1f} CSS px (at least {SMALLEST_TEXT_PX})")
         if f["twin"]:
             continue
         recorded = figures.get(f["figure"], {})
@@ -730,6 +738,98 @@ def twin_problems(page) -> list[str]:
     return problems
 
 
+GRID_TWIN_JS = """
+async root => {
+  // A twin with several controls (book/_ext/twin_frames.py, book/_static/twins.js): its
+  // manifest, the picture shown, and each control's label, value and size.
+  const manifest = await (await fetch(root.dataset.dlbGridTwin)).json();
+  const img = root.querySelector("img");
+  if (!img.complete) await new Promise(done => {
+    img.addEventListener("load", done, {once: true});
+    img.addEventListener("error", done, {once: true});
+    setTimeout(done, 5000);
+  });
+  const controls = [...root.querySelectorAll("[data-control]")].map(input => {
+    const label = root.querySelector(`label[for="${input.id}"]`);
+    const shown = root.querySelector(`output[for="${input.id}"]`);
+    return {
+      id: input.id, tag: input.tagName, value: Number(input.value),
+      label: label ? label.innerText.trim() : null,
+      shown: shown ? shown.innerText.trim() : null,
+      height: input.getBoundingClientRect().height,
+      focused: document.activeElement === input,
+      outline: getComputedStyle(input).outlineStyle,
+    };
+  });
+  return {manifest, controls, src: img.src, alt: img.alt, loaded: img.naturalWidth > 0,
+          frame: root.dataset.frame === undefined ? null : Number(root.dataset.frame)};
+}
+"""
+
+
+def grid_twin_problems(page) -> list[str]:
+    """Move every control of every twin with several controls by keyboard, as a reader would,
+    and check that the picture, its text and the value shown follow: each control changes the
+    picture to the one of the new combination (offline: the site's own files), each control
+    has its label and is at least 44 px tall, and a focused control shows its focus."""
+    problems = []
+    twins = page.locator("article.bd-article .dlb-grid-twin")
+    for k in range(twins.count()):
+        twin = twins.nth(k)
+        twin.scroll_into_view_if_needed()
+        state = twin.evaluate(GRID_TWIN_JS)
+        manifest = state["manifest"]
+        label = f"twin of the {manifest['explorer']} explorer"
+        counts = [len(c["values"]) for c in manifest["controls"]]
+        if [c["value"] for c in state["controls"]] != manifest["start"]:
+            problems.append(f"{label}: its controls do not start at the manifest's start")
+        if len(state["controls"]) != len(counts):
+            problems.append(f"{label}: {len(state['controls'])} controls on the page, "
+                            f"{len(counts)} in its manifest")
+            continue
+        if not state["loaded"]:
+            problems.append(f"{label}: its first picture did not load")
+        for j, (control, meta) in enumerate(zip(state["controls"], manifest["controls"],
+                                                strict=True)):
+            if control["label"] != meta["label"]:
+                problems.append(f"{label}: control {j + 1} is labelled {control['label']!r}, "
+                                f"not {meta['label']!r} as in the live explorer")
+            if control["height"] < 44:
+                problems.append(f"{label}: the {meta['label']} control is "
+                                f"{control['height']:.0f} px tall (a finger needs 44)")
+            before = state
+            at = [c["value"] for c in before["controls"]]
+            up = at[j] + 1 < counts[j]
+            twin.locator(f"#{control['id']}").focus()
+            page.keyboard.press("ArrowRight" if control["tag"] == "INPUT" and up else
+                                "ArrowLeft" if control["tag"] == "INPUT" else
+                                "ArrowDown" if up else "ArrowUp")
+            page.wait_for_timeout(50)
+            state = twin.evaluate(GRID_TWIN_JS)
+            at[j] += 1 if up else -1
+            frame = 0
+            for i, n in zip(at, counts, strict=True):
+                frame = frame * n + i
+            now = state["controls"][j]
+            if [c["value"] for c in state["controls"]] != at:
+                problems.append(f"{label}: the arrow key did not move {meta['label']} "
+                                f"by one value")
+                continue
+            if not now["focused"] or now["outline"] == "none":
+                problems.append(f"{label}: the focused {meta['label']} control shows no focus")
+            if (state["frame"] != frame or not state["src"].endswith("/" + manifest["frames"][frame])
+                    or not state["loaded"] or state["src"] == before["src"]):
+                problems.append(f"{label}: moving {meta['label']} shows {state['src']} "
+                                f"(loaded: {state['loaded']}), expected picture {frame}")
+            if state["alt"] != manifest["alts"][frame]:
+                problems.append(f"{label}: moving {meta['label']} left the picture's text as "
+                                f"{state['alt'][:60]!r}")
+            if now["shown"] is not None and now["shown"] != meta["values"][at[j]]:
+                problems.append(f"{label}: {meta['label']} shows {now['shown']!r}, "
+                                f"not {meta['values'][at[j]]!r}")
+    return problems
+
+
 def launch_problems(page, chapter: str, base: str, context) -> list[str]:
     """Binder, Colab and .ipynb download point at this notebook in the configured repository."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -795,6 +895,7 @@ def test_page_on_a_laptop_in_light_mode(visit, page):
             if facts["twins"] == 0:
                 problems.append("no static twin (scrubbable animation) on a chapter page")
             problems += twin_problems(v.page)
+            problems += grid_twin_problems(v.page)
             problems += live_note_problems(v.page)
             problems += launch_problems(v.page, page, v.base, v.context)
             problems += figure_problems(v.page, page)
@@ -993,11 +1094,19 @@ def test_twin_manifests_agree_with_their_frames(built_book):
                      if not (path.parent / name).is_file()]
         if len(manifest["start"]) != len(manifest["controls"]):
             problems.append(f"{where}: a start value for each control")
+        if "explorer" in manifest and len(manifest.get("alts", ())) != len(manifest["frames"]):
+            problems.append(f"{where}: a text for each picture of a twin with several controls")
+    grids = {json.loads(p.read_text(encoding="utf-8")).get("explorer") for p in manifests}
+    from dlbasics.widgets.registry import EXPLORERS
+
+    problems += [f"the {name} explorer declares a twin grid but the site has none (tag its "
+                 f"twin cell twin-{spec.slug})" for name, spec in EXPLORERS.items()
+                 if spec.grid is not None and name not in grids]
     for chapter in CHAPTERS:
         text = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
         if "data:image/png;base64" in text:
             problems.append(f"{chapter}.html keeps images inline")
-        for url in re.findall(r'data-dlb-twin="([^"]+)"', text):
+        for url in re.findall(r'data-dlb-(?:grid-)?twin="([^"]+)"', text):
             target = (built_book / chapter).parent / url
             if not target.resolve().is_file():
                 problems.append(f"{chapter}.html: its twin's manifest {url} is missing")

@@ -24,12 +24,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from itertools import product
 from pathlib import Path
 from typing import Any
 
-from ..plotting import figure_png, new_figure, palette_png
+from ..plotting import figure_png, new_figure, palette_png, smallest_font_pt
 
 #: The manifest's format (``book/_static/twins.js`` reads it).
 FORMAT = "dlb-twin/1"
@@ -39,7 +39,7 @@ MAX_FRAMES = 400
 #: Screen pixels per CSS pixel of a twin's pictures (sharp on high-density screens).
 PIXEL_RATIO = 2
 #: Bumped when the pictures change for a reason the package's source does not show.
-_VERSION = "1"
+_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -167,17 +167,21 @@ def _text(note: Any) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", str(note or "")))).strip()
 
 
-@lru_cache(maxsize=None)
-def _described(name: str) -> tuple[Any, dict[str, Any]]:
+@cache
+def _registered(name: str) -> tuple[Any, dict[str, Any]]:
     from .registry import EXPLORERS
 
     spec = EXPLORERS[name]
     return spec, describe(spec)
 
 
-def _render(name: str, indices: list[int]) -> list[tuple[int, bytes, str]]:
-    """Pictures ``indices`` of explorer ``name``'s twin: (index, PNG, its text)."""
-    spec, described = _described(name)
+Picture = tuple[int, bytes, str, float]
+
+
+def _render(name: str, indices: list[int], spec: Any = None) -> list[Picture]:
+    """Pictures ``indices`` of explorer ``name``'s twin (or of ``spec``, given in this
+    process): (index, PNG, its text, its smallest font size in points)."""
+    spec, described = _registered(name) if spec is None else (spec, describe(spec))
     grid: TwinGrid = spec.grid
     compute = grid.result or spec.compute
     fig = new_figure(*grid.figsize, dpi=grid.dpi * PIXEL_RATIO)
@@ -193,7 +197,7 @@ def _render(name: str, indices: list[int]) -> list[tuple[int, bytes, str]]:
             for c, i in zip(described["controls"], _position(grid, index), strict=True))
         note = _text(getattr(result, "message", ""))
         text = f"{grid.alt} Settings: {shown}." + (f" {note}" if note else "")
-        out.append((index, png, text.strip()))
+        out.append((index, png, text.strip(), smallest_font_pt(fig)))
     return out
 
 
@@ -234,35 +238,42 @@ def build_grids(jobs: Sequence[tuple[Any, Path]], *, workers: int | None = None,
         pending[spec.name] = (spec, folder, {"key": key, **described})
         n = spec.grid.frames
         tasks += [(spec.name, list(range(i, min(n, i + chunk)))) for i in range(0, n, chunk)]
-    results: dict[str, dict[int, tuple[bytes, str]]] = {name: {} for name in pending}
+    results: dict[str, dict[int, tuple[bytes, str, float]]] = {name: {} for name in pending}
     if tasks:
+        from .registry import EXPLORERS
+
         workers = workers or os.cpu_count() or 1
-        if workers == 1 or len(tasks) == 1:
-            done = [_render(*task) for task in tasks]
+        registered = all(EXPLORERS.get(name) is spec for name, (spec, _, _) in pending.items())
+        done: list[list[Picture]]
+        if workers == 1 or len(tasks) == 1 or not registered:  # other processes see the registry
+            done = [_render(name, indices, pending[name][0]) for name, indices in tasks]
         else:
             with ProcessPoolExecutor(workers) as pool:
                 done = list(pool.map(_render, *zip(*tasks, strict=True)))
         for (name, _), pictures in zip(tasks, done, strict=True):
-            for index, png, text in pictures:
-                results[name][index] = (png, text)
+            for index, png, text, font in pictures:
+                results[name][index] = (png, text, font)
     built = iter(pending.values())
     for k, manifest in enumerate(manifests):
         if manifest is not None:
             continue
         spec, folder, info = next(built)
         folder.mkdir(parents=True, exist_ok=True)
-        pictures = results[spec.name]
-        names, alts = [], []
+        names: list[str] = []
+        alts: list[str] = []
+        fonts: list[float] = []
         for index in range(spec.grid.frames):
-            png, text = pictures[index]
+            png, text, font = results[spec.name][index]
             names.append(f"f{index:03d}.png")
             alts.append(text)
+            fonts.append(font)
             (folder / names[-1]).write_bytes(png)
         width, height = (round(x * spec.grid.dpi) for x in spec.grid.figsize)
         manifests[k] = {
             "format": FORMAT, "key": info["key"], "explorer": spec.name,
             "chapter": spec.chapter, "alt": spec.grid.alt, "size": [width, height],
-            "pixel_ratio": PIXEL_RATIO, "controls": info["controls"], "start": info["start"],
+            "pixel_ratio": PIXEL_RATIO, "dpi": spec.grid.dpi, "smallest_font_pt": min(fonts),
+            "controls": info["controls"], "start": info["start"],
             "frames": names, "alts": alts,
         }
         (folder / "manifest.json").write_text(json.dumps(manifests[k], indent=1),
