@@ -12,7 +12,10 @@ Each page is visited once per viewport:
 - desktop, light theme: it loads, its heading shows, no page errors, no console errors (beyond
   ``ALLOWED_CONSOLE_ERRORS``), no failed same-origin requests, no blocked requests, no broken
   images, every figure has a caption or alt text, text contrast is legible; on chapter pages
-  also rendered math, static twins that change frame when scrubbed, launch buttons, and
+  also rendered math, static twins that change frame when scrubbed, twins with several
+  controls whose every control, moved by keyboard, shows the picture of the new combination
+  (``grid_twin_problems``: labels, 44 px targets, visible focus, the picture's text), launch
+  buttons, and
   figures that are sharp and legible (``figure_problems``: saved at 2×, shown at 60 % or more
   of their natural width, their smallest text at least 9 CSS px), and code cells that fit
   the column;

@@ -29,9 +29,10 @@ Manifest (``"format": "dlb-twin/1"``), ready for twins that vary several control
 
 ``frames`` lists one file per combination of the controls' values, row-major: the last control
 varies fastest, so the frame of value indices ``(i_1, …, i_k)`` is
-``sum(i_j * prod(len(values) of the controls after j))``. Today's twins sweep one setting and
-their HTML does not say which, so they have one control, ``frame``, whose values are the frame
-numbers. The notebooks keep their self-contained twins (JupyterLab has no server for these
+``sum(i_j * prod(len(values) of the controls after j))``. The notebooks' saved twins sweep one
+setting and their HTML does not say which, so they have one control, ``frame``, whose values
+are the frame numbers; the twins with several controls (below) name theirs, and add
+``"alts"``, one text per picture. The notebooks keep their self-contained twins (JupyterLab has no server for these
 files); the ``singlehtml`` build, printed to the PDF, keeps them inline too.
 
 **Twins with several controls.** A notebook cell tagged ``twin-<slug>`` (``twin-neuron``,
