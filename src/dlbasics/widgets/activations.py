@@ -43,6 +43,7 @@ from ..training import fit
 from ._base import Explorer, static_twin
 from ._cache import LRU
 from ._spec import ExplorerSpec
+from .twin_grid import TwinGrid
 
 ELEMENTWISE = ("identity", "step", "sigmoid", "tanh", "relu", "leaky_relu")
 """Activations the explorer trains a hidden layer with."""
@@ -454,5 +455,15 @@ def activation_twin(sweep: str = "activation", values: Sequence[Any] | None = No
                        interval_ms=1200, **settings)
 
 
+#: The website's twin: every activation, every target and a few hidden-layer sizes, with the
+#: live explorer's z range (±6) and leaky slope (0.1).
+TWIN_GRID = TwinGrid(
+    {"activation": EXPLORER_ACTIVATIONS, "target": tuple(TARGETS), "hidden": (1, 2, 3, 8, 16)},
+    fixed={"slope": 0.1, "z_max": 6.0}, figsize=FIGSIZE,
+    alt="Left, the activation g(z) for z from −6 to 6 above its derivative g′(z), shaded where "
+        "g′(z) < 0.01. Right, the target curve's training points and a network with one hidden "
+        "layer of that activation, before (dashed) and after 400 Adam steps, with its cost and "
+        "green ticks where a hidden unit's z = 0.")
+
 SPEC = ExplorerSpec("activation", 2, activation_explorer, compute_activation, ActivationView,
-                    activation_twin, sweep="activation", values=ELEMENTWISE)
+                    activation_twin, sweep="activation", values=ELEMENTWISE, grid=TWIN_GRID)

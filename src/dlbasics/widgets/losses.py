@@ -47,6 +47,7 @@ from ..losses import (
 from ..plotting import PALETTE
 from ._base import Explorer, static_twin
 from ._spec import ExplorerSpec
+from .twin_grid import TwinGrid
 
 # --- outliers --------------------------------------------------------------------------------
 
@@ -463,9 +464,35 @@ def classification_loss_twin(values: Sequence[float] | None = None, y: int = 1) 
                        figsize=CLASSIFICATION_FIGSIZE, interval_ms=600, alt=alt, y=y)
 
 
+#: The website's outlier twin: the outlier's target (8.5 is its original place), how much it
+#: counts (the absolute-error line jumps between 3.80 and 3.81 with the outlier at 25) and
+#: Huber's δ.
+OUTLIER_TWIN_GRID = TwinGrid(
+    {"outlier_y": (-10.0, 8.5, 15.0, 25.0, 30.0),
+     "outlier_weight": (0.0, 1.0, 2.0, 3.0, 3.8, 3.85, 4.0, 10.0),
+     "delta": (0.25, 1.0, 5.0, 20.0)},
+    figsize=OUTLIER_FIGSIZE,
+    alt="Left, twelve points near the line y = 2x + 1, one of them (the outlier, a diamond "
+        "that grows with how much it counts) moved, and the lines fitted by squared error, "
+        "absolute error and Huber, whose slopes, intercepts and costs are written above. Right, "
+        "bars with each example's share of each fit's cost.")
+
 OUTLIER_SPEC = ExplorerSpec("outlier", 3, outlier_explorer, compute_outlier, OutlierView,
-                            outlier_twin, sweep="outlier_y", values=OUTLIER_TWIN_VALUES)
+                            outlier_twin, sweep="outlier_y", values=OUTLIER_TWIN_VALUES,
+                            grid=OUTLIER_TWIN_GRID)
+
+#: The website's classification-loss twin: p from exactly 0 to exactly 1, for either label.
+CLASSIFICATION_LOSS_TWIN_GRID = TwinGrid(
+    {"p": (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99,
+           1.0),
+     "y": (0, 1)},
+    start={"p": 0.1, "y": 1}, figsize=CLASSIFICATION_FIGSIZE,
+    alt="Left, the cross-entropy and squared-error losses of one example against the predicted "
+        "probability p, with a marker at the chosen p. Right, their gradients with respect to "
+        "the logit z, with markers at z for that p. The line above gives p, z, both losses "
+        "and both gradients.")
+
 CLASSIFICATION_LOSS_SPEC = ExplorerSpec(
     "classification loss", 3, classification_loss_explorer, compute_classification_loss,
     ClassificationLossView, classification_loss_twin, sweep="p",
-    values=CLASSIFICATION_TWIN_VALUES)
+    values=CLASSIFICATION_TWIN_VALUES, grid=CLASSIFICATION_LOSS_TWIN_GRID)
