@@ -25,6 +25,7 @@ from .descent import (
     CACHE_SIZE,
     light_log_axis,
 )
+from .twin_grid import TwinGrid
 
 SPREAD_SIZES = (1, 2, 4, 8, 16, 32, 64)
 MAX_EPOCHS = 30
@@ -108,8 +109,8 @@ def compute_batch(batch_size: int = 8, lr: float = 0.02, epochs: int = 20, *,
                 f"first epoch to {h.cost[-1]:.3g} in the last; the learning rate is too large.")
     else:
         head = (f"Batch size {b}: {per_epoch} iteration{'s' * (per_epoch > 1)} per epoch, "
-                f"{per_epoch * epochs} updates in {epochs} epochs; final epoch cost "
-                f"{h.cost[-1]:.3g} (batch gradient descent: "
+                f"{per_epoch * epochs} updates in {epochs} epoch{'s' * (epochs > 1)}; final "
+                f"epoch cost {h.cost[-1]:.3g} (batch gradient descent: "
                 f"{'diverged' if full.diverged else f'{full.cost[-1]:.3g}'}).")
     spread = predicted[b - 1]
     tail = (f" A mini-batch gradient misses the full gradient by {spread:.3g} on average at the "
@@ -232,5 +233,17 @@ def batch_twin(sweep: str = "batch_size", values: Sequence[Any] | None = None,
                        interval_ms=1200, alt=alt, **settings)
 
 
+#: The website's twin: the batch size (33 and 63 give two mini-batches per epoch, the second
+#: one short), the learning rate (batch gradient descent still converges at 0.1, not at 0.112)
+#: and the number of epochs.
+TWIN_GRID = TwinGrid(
+    {"batch_size": (1, 2, 4, 8, 16, 32, 33, 63, 64), "lr": (0.005, 0.02, 0.05, 0.1, 0.112),
+     "epochs": (5, 20, 30)},
+    figsize=BATCH_FIGSIZE,
+    alt="Left: the cost per epoch of mini-batch gradient descent (vermillion) and of batch "
+        "gradient descent (grey, dashed), log scale. Middle: the cost of every mini-batch "
+        "against the number of examples processed. Right: how far a mini-batch gradient falls "
+        "from the full gradient for every batch size, the current one ringed.")
+
 SPEC = ExplorerSpec("batch size", 5, batch_explorer, compute_batch, BatchView, batch_twin,
-                    sweep="batch_size", values=TWIN_BATCH_SIZES)
+                    sweep="batch_size", values=TWIN_BATCH_SIZES, grid=TWIN_GRID)

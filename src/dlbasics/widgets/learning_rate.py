@@ -40,6 +40,7 @@ from .descent import (
     light_log_axis,
     optimizer_kwargs,
 )
+from .twin_grid import TwinGrid
 
 
 @dataclass(frozen=True)
@@ -235,5 +236,17 @@ def learning_rate_twin(sweep: str = "lr", values: Sequence[Any] | None = None,
                        figsize=LR_FIGSIZE, interval_ms=1200, alt=alt, **settings)
 
 
+#: The website's twin: the landscape (all but the saddle), the optimizer and the learning rate,
+#: with μ = β₁ = 0.9 and 200 steps. The rates cross every regime of plain gradient descent on
+#: the line fit (1/λmax ≈ 0.051, η* ≈ 0.099, 2/λmax ≈ 0.102) and its edge on the Rosenbrock
+#: ravine (0.0056 converges, 0.0063 diverges).
+TWIN_GRID = TwinGrid(
+    {"landscape": ("line_fit", "bowl", "rosenbrock"), "optimizer": OPTIMIZER_NAMES,
+     "lr": (0.0056, 0.0063, 0.01, 0.03, 0.05, 0.09, 0.1, 0.101, 0.11, 0.2)},
+    fixed={"momentum": 0.9, "steps": 200}, figsize=LR_FIGSIZE,
+    alt="Left: the path of one optimizer from a black start dot on the contour plot of a cost, "
+        "with a banner naming the run's regime (too small, good, overshoots but converges, slow "
+        "zig-zag or diverged). Right: its cost above the minimum per step, on a log scale.")
+
 SPEC = ExplorerSpec("learning rate", 5, learning_rate_explorer, compute_learning_rate,
-                    LearningRateView, learning_rate_twin, sweep="lr")
+                    LearningRateView, learning_rate_twin, sweep="lr", grid=TWIN_GRID)

@@ -33,6 +33,7 @@ from .descent import (
     light_log_axis,
     optimizer_kwargs,
 )
+from .twin_grid import TwinGrid
 
 #: Learning rates that suit each landscape: (plain and momentum SGD, RMSProp and Adam).
 RACE_DEFAULTS = {"line_fit": (0.03, 0.05), "bowl": (0.04, 0.05), "rosenbrock": (0.001, 0.02),
@@ -174,5 +175,17 @@ def race_twin(sweep: str = "landscape", values: Sequence[Any] | None = None,
                        **settings)
 
 
+#: The website's twin: the landscape, the learning rate of SGD and momentum (finely around
+#: the Rosenbrock ravine's limits: momentum diverges from 0.0035, SGD from 0.0063) and μ = β₁,
+#: with η = 0.05 for RMSProp and Adam, β₂ = α = 0.999 and 200 steps.
+TWIN_GRID = TwinGrid(
+    {"landscape": LANDSCAPES,
+     "lr_sgd": (0.001, 0.002, 0.003, 0.0035, 0.0056, 0.0063, 0.01, 0.03, 0.05),
+     "beta1": (0.0, 0.9, 0.99)},
+    fixed={"lr_adaptive": 0.05, "beta2": 0.999, "steps": 200}, figsize=RACE_FIGSIZE,
+    alt="Left: the paths of SGD (blue), momentum (orange), RMSProp (green) and Adam (purple) "
+        "from one black start dot on the contour plot of a cost, each ending in a dot. Right: "
+        "their costs above the minimum per step, on a log scale.")
+
 SPEC = ExplorerSpec("optimizer race", 5, race_explorer, compute_race, RaceView, race_twin,
-                    sweep="landscape", values=LANDSCAPES)
+                    sweep="landscape", values=LANDSCAPES, grid=TWIN_GRID)
