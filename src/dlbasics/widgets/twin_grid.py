@@ -166,8 +166,9 @@ def cache_key(spec: Any) -> str:
 
 
 def _text(note: Any) -> str:
-    """The explorer's note as plain text."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", str(note or "")))).strip()
+    """The explorer's note as plain text (no markup, no TeX dollars)."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", str(note or ""))).replace("$", "")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 @cache
