@@ -820,7 +820,8 @@ def grid_twin_problems(page) -> list[str]:
                 continue
             if not now["focused"] or now["outline"] == "none":
                 problems.append(f"{label}: the focused {meta['label']} control shows no focus")
-            if (state["frame"] != frame or not state["src"].endswith("/" + manifest["frames"][frame])
+            expected = "/" + manifest["frames"][frame]
+            if (state["frame"] != frame or not state["src"].endswith(expected)
                     or not state["loaded"] or state["src"] == before["src"]):
                 problems.append(f"{label}: moving {meta['label']} shows {state['src']} "
                                 f"(loaded: {state['loaded']}), expected picture {frame}")
