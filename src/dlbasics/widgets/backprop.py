@@ -29,6 +29,7 @@ from ..activations import sigmoid, sigmoid_grad
 from ..plotting import PALETTE
 from ._base import Explorer, static_twin
 from ._spec import ExplorerSpec
+from .twin_grid import TwinGrid
 
 #: The forward nodes in the order they are computed (stages 1, 2, ...).
 FORWARD = ("m1", "m2", "z", "a")
@@ -378,5 +379,34 @@ def backprop_twin(sweep: str = "stage", values: Sequence[Any] | None = None,
                        alt=alt, interval_ms=900, **fixed)
 
 
+def _compute_twin(**settings: Any) -> BackpropResult:
+    """:func:`compute_backprop`, with the numbers the picture shows added to the note in words
+    (each picture's text on the website, for readers who do not see it)."""
+    r = compute_backprop(**settings)
+    shown = [n for n in (*LEAVES, *FORWARD, "L") if n in r.shown_values]
+    parts = [r.message]
+    if shown:
+        parts.append("Values: " + ", ".join(f"{n} = {r.values[n]:.4f}" for n in shown) + ".")
+    grads = [n for n in BACKWARD if n in r.shown_grads]
+    if grads:
+        parts.append("Gradients: " + ", ".join(f"dL/d{n} = {r.grads[n]:+.4f}" for n in grads)
+                     + ".")
+    if r.stage_name == "update":
+        parts.append("Updated: " + ", ".join(f"{p} {r.values[p]:.3f} to {r.updated[p]:.3f}"
+                                             for p in PARAMS) + ".")
+    return replace(r, message=" ".join(parts))
+
+
+#: The website's twin: every stage, for three values of the first input and four targets (the
+#: other inputs, the weights, the bias and the learning rate at the live explorer's start).
+TWIN_GRID = TwinGrid(
+    {"stage": tuple(range(N_STAGES)), "x1": (-1.0, 0.0, 1.0), "y": (0.0, 0.5, 0.75, 1.0)},
+    start={"stage": 0, "x1": 1.0, "y": 1.0}, figsize=(9.0, 3.8), result=_compute_twin,
+    alt="The computational graph of one sigmoid neuron with squared-error loss, m1 = w1 x1, "
+        "m2 = w2 x2, z = m1 + m2 + b, a = sigma(z), L = (a - y)^2, at one stage of the "
+        "stepper: each node's forward value written in its box, the gradient of the loss "
+        "written on each edge of the backward pass, the current node highlighted, and at the "
+        "last stage the update of w1, w2 and b.")
+
 SPEC = ExplorerSpec("backprop", 4, backprop_explorer, _compute_live, _live_view, backprop_twin,
-                    sweep="stage", values=tuple(range(N_STAGES)))
+                    sweep="stage", values=tuple(range(N_STAGES)), grid=TWIN_GRID)

@@ -52,6 +52,7 @@ from ..plotting import PALETTE
 from ._base import Explorer, static_twin
 from ._cache import LRU
 from ._spec import ExplorerSpec
+from .twin_grid import TwinGrid
 
 MIN_DEPTH, MAX_DEPTH = 2, 20
 #: The histogram range of each activation; ReLU outputs above 4 are counted in the last bin.
@@ -420,5 +421,19 @@ def gradflow_twin(sweep: str = "init", values: Sequence[Any] | None = None,
                        figsize=FIGSIZE, interval_ms=1200, alt=alt, **settings)
 
 
+#: The website's twin: the activation, the initialization and the depth (no batch normalization,
+#: no skip connections), starting from the notebook's 15-layer tanh network with Xavier weights.
+TWIN_GRID = TwinGrid(
+    {"activation": ACTIVATIONS, "init": tuple(INITS),
+     "depth": (2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20)},
+    fixed={"batch_norm": False, "residual": False},
+    start={"activation": "tanh", "init": "xavier", "depth": 15}, figsize=FIGSIZE,
+    alt="Left: the gradient norm of every layer of a deep network (vermillion, from the first "
+        "layer to the output) and the spread of each hidden layer's output (blue, dashed), on "
+        "one log scale, with the verdict (vanishing, exploding, signal fades, signal grows or "
+        "healthy) in the title. Right: a histogram of each hidden layer's activations, one row "
+        "per layer, darker where more outputs fall, titled with the share of saturated or dead "
+        "units.")
+
 SPEC = ExplorerSpec("gradient flow", 6, gradflow_explorer, compute_gradflow, GradflowView,
-                    gradflow_twin, sweep="init", values=tuple(INITS))
+                    gradflow_twin, sweep="init", values=tuple(INITS), grid=TWIN_GRID)

@@ -16,6 +16,7 @@ trains its first chunk.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from ..training import Trainer, evaluate
 from ._base import Action, Explorer, static_twin
 from ._cache import LRU
 from ._spec import ExplorerSpec
+from .twin_grid import TwinGrid
 
 HIDDEN = (64, 64)
 LR, MOMENTUM = 0.1, 0.9
@@ -483,5 +485,30 @@ def regularization_twin(sweep: str = "l2", values: Sequence[Any] | None = None,
                        interval_ms=1000, alt=alt, **settings)
 
 
+def twin_result(**settings: Any) -> RegularizationResult:
+    """The website twin's picture of ``settings``: the run trained to the end
+    (:data:`MAX_EPOCHS`, or until early stopping ends it), its note without the live
+    explorer's Train button."""
+    result = compute_regularization(**{**settings, "epochs": MAX_EPOCHS})
+    note = result.message.replace(" Train has nothing left to do: change a control to start "
+                                  "another run.", "")
+    return dataclasses.replace(result, message=note)
+
+
+#: The website's twin: every L2 strength of the live slider, early stopping off and on, and six
+#: dropout rates, each network trained to the end (no L1 penalty).
+TWIN_GRID = TwinGrid(
+    {"l2": L2_STRENGTHS, "early_stopping": (False, True),
+     "dropout": (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)},
+    fixed={"l1": 0.0}, start={"l2": 0.0, "early_stopping": False, "dropout": 0.0},
+    figsize=FIGSIZE, result=twin_result,
+    alt="A network of 4,417 parameters trained on 62 noisy two-moons points. Left: its decision "
+        "boundary over the training points (filled) and the validation points (hollow). "
+        "Middle: the training and validation loss per epoch on a log scale, with the restored "
+        "best epoch starred and a dotted line where early stopping ended training. Right: the "
+        "histogram of its weights. The line above gives the generalization gap, the training "
+        "and validation accuracy and the weight norm.")
+
 SPEC = ExplorerSpec("regularization", 7, regularization_explorer, compute_regularization,
-                    RegularizationView, regularization_twin, sweep="l2", values=TWIN_L2)
+                    RegularizationView, regularization_twin, sweep="l2", values=TWIN_L2,
+                    grid=TWIN_GRID)
