@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.text import Text
 
 from ..plotting import new_figure, smallest_font_pt
 
@@ -41,8 +42,12 @@ MAX_CONTROLS = 3
 MAX_FRAMES = 400
 #: Screen pixels per CSS pixel of a twin's pictures (sharp on high-density screens).
 PIXEL_RATIO = 2
+#: Width in CSS pixels of the book's text column at 1280 px, where a twin is shown at most this
+#: wide; and the smallest text it may show there.
+COLUMN_PX = 688
+SMALLEST_TEXT_PX = 9.0
 #: Bumped when the pictures change for a reason the package's source does not show.
-_VERSION = "3"
+_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,7 @@ def _render(name: str, indices: list[int], spec: Any = None) -> list[Picture]:
         settings = described["settings"][index]
         result = compute(**settings)
         view.update(result)
+        _legible(fig, grid)
         png = _png(fig)
         shown = ", ".join(
             f"{c['label']} = {c['values'][i]}"
@@ -203,6 +209,16 @@ def _render(name: str, indices: list[int], spec: Any = None) -> list[Picture]:
         text = f"{grid.alt} Settings: {shown}." + (f" {note}" if note else "")
         out.append((index, png, text.strip(), smallest_font_pt(fig)))
     return out
+
+
+def _legible(fig: Any, grid: TwinGrid) -> None:
+    """Raise every text of ``fig`` smaller than what shows at ``SMALLEST_TEXT_PX`` in the
+    book's column to that size (a figure wider than the column is shown shrunk)."""
+    shown_ppi = min(grid.dpi, COLUMN_PX / grid.figsize[0])
+    floor = math.ceil(SMALLEST_TEXT_PX * 72 / shown_ppi * 10) / 10
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < floor:
+            text.set_fontsize(floor)
 
 
 def _png(fig: Any) -> bytes:
