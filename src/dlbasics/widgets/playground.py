@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from functools import partial
 from itertools import pairwise
 from typing import Any
@@ -67,6 +68,7 @@ from .playground_view import (
     health_html,
     make_frame,
 )
+from .twin_grid import TwinGrid
 
 PLAY_PAUSE_S = 0.02  # between chunks, so button clicks are handled
 CHUNKS_WITHOUT_LOOP = 50  # Play with no running event loop (a plain script)
@@ -709,5 +711,67 @@ def playground_twin(preset: str, *, frames: int = 10, steps: int = 600,
 
 #: The chapter's twin: the deep network on the two spirals, step 0 to 600.
 TWIN_PRESET = "spirals_deep"
+
+#: The website's twin: the data set, the hidden layers and the activation, every other setting
+#: as in :data:`TWIN_PRESET` (16 units a layer, learning rate 0.02, 400 points with noise 0.05),
+#: each network trained :data:`TWIN_STEPS` steps. The spirals have two arms, as in the preset;
+#: the blobs five classes (:data:`TWIN_CLASSES`), as in ``"blobs_five"``.
+TWIN_STEPS = 2000
+TWIN_CLASSES = {"blobs": 5}
+
+
+@dataclass(frozen=True)
+class TwinFrame(Frame):
+    """A :class:`Frame` with the note of the website twin's picture (its text for readers who
+    do not see it): accuracy, costs and the health of each layer."""
+
+    message: str = ""
+
+
+def _twin_note(run: Run) -> str:
+    shape = " → ".join(str(n) for n in [len(run.features), *(d.n_out for d in run.dense)])
+    if run.diverged:
+        head = f"Diverged at step {run.diverged_at}."
+    else:
+        head = (f"After {run.step} steps: validation accuracy {run.accuracy():.0%}, training "
+                f"cost {run.history['train'][-1]:.3f}, validation cost "
+                f"{run.history['test'][-1]:.3f}.")
+    layers = []
+    for h in run.health:
+        off = (f", {h.dead:.0%} dead" if h.dead is not None else
+               f", {h.saturated:.0%} saturated" if h.saturated is not None else "")
+        layers.append(f"{h.name} ({h.units} {h.activation}): gradient norm "
+                      f"{h.grad_norm:.2g}{off}")
+    return (f"{run.config['dataset'].capitalize()}, {run.n_classes} classes; network {shape}. "
+            f"{head} Health of each layer: {'; '.join(layers)}.")
+
+
+def twin_result(**settings: Any) -> TwinFrame:
+    """The website twin's picture of the playground's control ``settings``: a run trained
+    :data:`TWIN_STEPS` steps, chunk by chunk as Play trains it (the blobs with the classes of
+    :data:`TWIN_CLASSES`)."""
+    values = {**settings, "classes": TWIN_CLASSES.get(settings["dataset"], settings["classes"])}
+    run = Run(validate_config(config_of(values)))
+    while run.step < TWIN_STEPS and run.advance(min(STEPS_PER_CHUNK, TWIN_STEPS - run.step)):
+        pass
+    frame = make_frame(run, boundary_grid(run))
+    return TwinFrame(**{f.name: getattr(frame, f.name) for f in fields(frame)},
+                     message=_twin_note(run))
+
+
+TWIN_GRID = TwinGrid(
+    {"dataset": ("xor", "spirals", "blobs"), "layers": (0, 1, 2, 3), "activation": ACTIVATIONS},
+    fixed={k: v for k, v in
+           control_values(validate_config(PLAYGROUND_PRESETS[TWIN_PRESET][1])).items()
+           if k not in ("dataset", "layers", "activation")},
+    start={"dataset": "spirals", "layers": 3, "activation": "leaky_relu"},
+    figsize=FIGSIZE, result=twin_result,
+    alt=f"The playground after {TWIN_STEPS} training steps. Left: a small picture of what each "
+        "input and hidden unit computes over the plane, one column per layer (red high, blue "
+        "low, white at 0). Middle: the decision regions shaded by the predicted class, paler "
+        "where the network is unsure, with the training points (circles) and validation points "
+        "(triangles), titled with the validation accuracy. Right: the training and validation "
+        "cost per step, log scale.")
+
 SPEC = ExplorerSpec("playground", 8, playground, make_frame, PlaygroundView,
-                    partial(playground_twin, TWIN_PRESET), sweep="step")
+                    partial(playground_twin, TWIN_PRESET), sweep="step", grid=TWIN_GRID)
