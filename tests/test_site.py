@@ -698,7 +698,7 @@ def live_note_problems(page) -> list[str]:
         return ["no live explorer note (.dlb-live-note) on a chapter page"]
     problems = []
     for k, note in enumerate(notes, 1):
-        if not note["web"] or "animation above" not in note["web"]:
+        if not note["web"] or "twin above" not in note["web"]:
             problems.append(f"live explorer note {k}: the website's note is not shown")
         if note["run"]:
             problems.append(f"live explorer note {k}: shows {note['run']!r} (for notebooks)")

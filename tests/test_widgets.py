@@ -107,7 +107,7 @@ def test_before_its_cell_runs_an_explorer_asks_to_run_it_and_the_website_points_
     run = re.search(r'<p class="dlb-live-note-run">(.*?)</p>', html)
     web = re.search(r'<p class="dlb-live-note-web" hidden="hidden">(.*?)</p>', html)
     assert run and RUN_NOTE in run[1] and "Shift+Enter" in run[1]
-    assert web and LIVE_NOTE in web[1] and "animation above" in web[1]
+    assert web and LIVE_NOTE in web[1] and "twin above" in web[1]
     css = (pathlib.Path(__file__).parents[1] / "book" / "_static" / "book.css").read_text()
     assert ".dlb-live-note-run" in css and ".dlb-live-note-web[hidden]" in css
 

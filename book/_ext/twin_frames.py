@@ -128,7 +128,9 @@ def rewrite_page(page: str, root: pathlib.Path, prefix: str) -> tuple[str, int, 
             if not (folder / name).is_file():
                 (folder / name).write_bytes(data)
         size = _size(twin["frames"][0][1])
-        img = re.search(rf'<img id="{twin["img_id"]}"( alt="[^"]*")?>', html_out)
+        # the notebook's image shows the first frame inline (for JupyterLab): a file here
+        img = re.search(rf'<img id="{twin["img_id"]}"( alt="[^"]*")?(?: src="data:[^"]*")?>',
+                        html_out)
         alt = html.unescape(img.group(1)[6:-1]) if img and img.group(1) else ""
         manifest = {
             "format": FORMAT,

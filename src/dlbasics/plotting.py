@@ -69,6 +69,7 @@ _ICONS = {
 _ICON = re.compile(r'<i class="fa ([a-z\- ]+)"></i>')
 _CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>')
 _FRAME_IMG = re.compile(r'<img id="(_anim_img[0-9a-f]+)">')
+_FIRST_FRAME = re.compile(r'frames\[0\] = "(data:image/png;base64,[A-Za-z0-9+/=\\\s]*)"')
 # to_jshtml fixes the slider at 374 px and shows frames at their natural size: on a phone the
 # figure and the last buttons spilled out of the text column. Let them shrink to fit it.
 _FIT_CSS = (
@@ -79,10 +80,15 @@ _FIT_CSS = (
 
 def _offline_html(html: str, alt: str) -> str:
     """Remove the CDN stylesheet from a ``to_jshtml`` page, draw its icons as characters, give
-    the frame its alt text and let it shrink to fit a narrow screen."""
+    the frame its alt text and the first frame as its source, and let it shrink to fit a
+    narrow screen."""
     html = _CDN_LINK.sub("", html)
-    html = _FRAME_IMG.sub(lambda m: f'<img id="{m.group(1)}" alt="{escape(alt, quote=True)}">',
-                          html)
+    # The first frame is also the image's source, so the twin shows a picture where its
+    # script does not run (an untrusted notebook in JupyterLab, a printed page).
+    first = _FIRST_FRAME.search(html)
+    src = f' src="{re.sub(r"[^A-Za-z0-9+/=:;,a-z]", "", first.group(1))}"' if first else ""
+    html = _FRAME_IMG.sub(
+        lambda m: f'<img id="{m.group(1)}" alt="{escape(alt, quote=True)}"{src}>', html)
     html = _FIT_CSS + html
     return _ICON.sub(lambda m: f'<span aria-hidden="true">{_ICONS.get(m.group(1), "?")}</span>',
                      html)

@@ -29,7 +29,7 @@ from ._cache import LRU
 LIVE_NOTE = (
     "This is a live explorer: its controls run Python, so they respond in JupyterLab, "
     "Binder or Colab (open this chapter there with the rocket button). On the website, use "
-    "the animation above it instead."
+    "its twin above instead: the same pictures, precomputed for a few of its settings."
 )
 RUN_NOTE = "Run this cell (Shift+Enter) to start the live explorer."
 
