@@ -6,6 +6,8 @@ one headless Chromium (Debian's, driven by the ``playwright`` package, as in
 the other. For each chapter the test runs *Run All* (the command behind *Run ▸ Run All Cells*),
 waits until every code cell has run and the kernel is idle, and checks:
 
+- before Run All, every saved twin shows its first frame (the notebook is untrusted, so the
+  twin's script does not run: the picture must come from its markup);
 - no cell shows an error or a traceback;
 - every explorer renders as a widget (no "Error displaying widget");
 - every explorer's picture is drawn at its natural size (a 2× bitmap shown at half its pixel
@@ -331,6 +333,25 @@ def _change_one_control(page, i: int) -> str:
     return f"slider {label!r}: {key}"
 
 
+# The saved twins of the opened (untrusted, so their scripts do not run) notebook: each must
+# show its first frame from its own markup.
+SAVED_TWINS_JS = """
+async () => {
+  const node = window.__panel.content.node;
+  const deadline = Date.now() + 15000;
+  let imgs = [];
+  while (Date.now() < deadline) {
+    imgs = [...node.querySelectorAll('.jp-OutputArea-output img[alt^="Animation"]')];
+    if (imgs.length) break;
+    await new Promise(r => setTimeout(r, 200));
+  }
+  await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+  return {twins: imgs.length,
+          blank: imgs.filter(i => !i.naturalWidth).map(i => i.alt.slice(0, 80))};
+}
+"""
+
+
 @pytest.mark.slow
 def test_every_chapter_in_jupyterlab(tmp_path):
     """Run All in each chapter; explorers render, fit, respond; no errors and no raw MyST."""
@@ -364,6 +385,12 @@ def test_every_chapter_in_jupyterlab(tmp_path):
             name = chapter[:2]
             t_open = time.monotonic()
             page.evaluate(OPEN_JS, chapter)
+            blank = page.evaluate(SAVED_TWINS_JS)
+            if blank["twins"] == 0:
+                problems.append(f"{chapter}: no saved twin (an animation) found before Run All")
+            problems += [f"{chapter}: a saved twin shows no picture before Run All (its script "
+                         f"does not run in an untrusted notebook): {alt}"
+                         for alt in blank["blank"]]
             t0 = time.monotonic()
             page.evaluate(RUN_ALL_JS)  # resolves when every cell has run
             page.wait_for_function(DONE_JS, timeout=RUN_ALL_TIMEOUT_S * 1000, polling=200)
