@@ -17,6 +17,20 @@
 (() => {
   const NEAR = "600px 0px"; // start reading a twin's manifest this far before it is seen
 
+  /* The value indices one step away from `at` along each control (counts: values per control). */
+  const neighbours = (at, counts) => {
+    const out = [];
+    at.forEach((i, k) => {
+      for (const step of [-1, 1]) {
+        if (i + step < 0 || i + step >= counts[k]) continue;
+        const next = at.slice();
+        next[k] = i + step;
+        out.push(next);
+      }
+    });
+    return out;
+  };
+
   class Twin {
     constructor(root) {
       this.root = root;
@@ -73,15 +87,7 @@
 
     /* The frames one step away along every control, and the next two when playing. */
     prefetch(frame) {
-      const at = this.indices(frame);
-      at.forEach((i, k) => {
-        for (const step of [-1, 1]) {
-          if (i + step < 0 || i + step >= this.counts[k]) continue;
-          const next = at.slice();
-          next[k] = i + step;
-          this.fetchFrame(this.index(next));
-        }
-      });
+      neighbours(this.indices(frame), this.counts).forEach((n) => this.fetchFrame(this.index(n)));
       if (this.direction) this.fetchFrame(frame + 2 * this.direction);
     }
 
@@ -245,14 +251,7 @@
     }
 
     prefetch(at) {
-      at.forEach((i, k) => {
-        for (const step of [-1, 1]) {
-          if (i + step < 0 || i + step >= this.counts[k]) continue;
-          const next = at.slice();
-          next[k] = i + step;
-          this.fetchFrame(this.index(next));
-        }
-      });
+      neighbours(at, this.counts).forEach((n) => this.fetchFrame(this.index(n)));
     }
 
     show() {
@@ -273,13 +272,13 @@
     }
   }
 
-  const startGrids = () => {
-    const twins = [...document.querySelectorAll("[data-dlb-grid-twin]")].map((root) => {
-      const twin = new GridTwin(root);
-      root.addEventListener("pointerdown", () => twin.load(), {once: true});
-      root.addEventListener("focusin", () => twin.load(), {once: true});
-      return twin;
-    });
+  /* Load each twin's manifest when it comes near the screen, or is touched or focused. */
+  const loadWhenNear = (twins) => {
+    const byRoot = new Map(twins.map((twin) => [twin.root, twin]));
+    for (const twin of twins) {
+      twin.root.addEventListener("pointerdown", () => twin.load(), {once: true});
+      twin.root.addEventListener("focusin", () => twin.load(), {once: true});
+    }
     if (!("IntersectionObserver" in window)) {
       twins.forEach((twin) => twin.load());
       return;
@@ -288,33 +287,20 @@
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         observer.unobserve(entry.target);
-        twins.find((twin) => twin.root === entry.target).load();
+        byRoot.get(entry.target).load();
       }
     }, {rootMargin: NEAR});
     twins.forEach((twin) => observer.observe(twin.root));
   };
 
   const start = () => {
-    startGrids();
-    const twins = [...document.querySelectorAll(".animation[data-dlb-twin]")].map((root) => {
+    loadWhenNear([...document.querySelectorAll("[data-dlb-grid-twin]")]
+      .map((root) => new GridTwin(root)));
+    loadWhenNear([...document.querySelectorAll(".animation[data-dlb-twin]")].map((root) => {
       const twin = new Twin(root);
       window[root.dataset.anim] = twin; // the buttons' onclick handlers call it by this name
-      root.addEventListener("pointerdown", () => twin.load(), {once: true});
-      root.addEventListener("focusin", () => twin.load(), {once: true});
       return twin;
-    });
-    if (!("IntersectionObserver" in window)) {
-      twins.forEach((twin) => twin.load());
-      return;
-    }
-    const observer = new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
-        observer.unobserve(entry.target);
-        window[entry.target.dataset.anim].load();
-      }
-    }, {rootMargin: NEAR});
-    twins.forEach((twin) => observer.observe(twin.root));
+    }));
   };
 
   if (document.readyState === "loading") {
