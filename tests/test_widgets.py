@@ -114,10 +114,14 @@ def test_before_its_cell_runs_an_explorer_asks_to_run_it_and_the_website_points_
 
 def test_neuron_twin_is_a_self_contained_scrubbable_animation():
     html = neuron_twin(values=[-1.5, -0.5, 0.5]).data
-    assert html.count("data:image/png;base64") == 3
+    assert html.count('] = "data:image/png;base64') == 3
     assert 'type="range"' in html  # the slider
     assert "http://" not in html and "https://" not in html  # nothing to fetch
     assert 'class="fa ' not in html  # icons drawn as characters, not from an icon font
+    # where the script does not run (an untrusted notebook), the image shows the first frame
+    first = re.search(r'frames\[0\] = "(data:image/png;base64,[^"]*)"', html)[1]
+    img = re.search(r'<img id="_anim_img[0-9a-f]+" alt="[^"]+" src="([^"]+)">', html)
+    assert img and img[1] == re.sub(r"[\\\s]", "", first)
 
 
 def test_every_explorer_is_drawn_sharp_at_its_natural_size_with_long_sliders():

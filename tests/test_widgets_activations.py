@@ -207,6 +207,6 @@ def test_live_explorer_says_where_it_runs():
 
 def test_twin_is_a_self_contained_animation():
     html = activation_twin(values=["step", "relu"], hidden=3).data
-    assert html.count("data:image/png;base64") == 2
+    assert html.count('] = "data:image/png;base64') == 2
     assert 'type="range"' in html
     assert "http://" not in html and "https://" not in html

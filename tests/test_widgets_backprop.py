@@ -147,7 +147,7 @@ def test_extreme_corner_has_no_warnings():
 def test_static_twin_is_offline_and_has_every_stage():
     html = backprop_twin().data
     assert "http" not in html.replace("http://www.w3.org", "")
-    assert html.count("data:image/png;base64") == N_STAGES
+    assert html.count('] = "data:image/png;base64') == N_STAGES
     assert "computational graph" in html
 
 

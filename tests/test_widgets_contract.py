@@ -145,7 +145,7 @@ def test_the_twin_plays_offline(spec, built):
         control = explorer_of(spec, built).controls.get(spec.sweep)
         values = sweep_values(control)[:2] if control is not None else [0, 20]
     html = spec.build_twin(values).data
-    assert html.count("data:image/png;base64") == 2, spec.name
+    assert html.count('] = "data:image/png;base64') == 2, spec.name
     assert 'type="range"' in html
     assert "http://" not in html and "https://" not in html, spec.name
 

@@ -256,10 +256,10 @@ def test_explorer_cache_counts_builds():
 def test_static_twin_is_offline_and_has_a_frame_per_initialization():
     html = gradflow_twin().data
     assert "http" not in html.replace("http://www.w3.org", "")
-    assert html.count("data:image/png;base64") == len(INITS)
+    assert html.count('] = "data:image/png;base64') == len(INITS)
     assert "gradient norm of every layer" in html
 
 
 def test_static_twin_over_depth():
     html = gradflow_twin(sweep="depth", values=[2, 10, 20], activation="sigmoid").data
-    assert html.count("data:image/png;base64") == 3
+    assert html.count('] = "data:image/png;base64') == 3

@@ -17,7 +17,7 @@ from dlbasics.widgets import (
     outlier_explorer,
     outlier_twin,
 )
-from dlbasics.widgets.losses import LOSS_NAMES, fit_line, outlier_data
+from dlbasics.widgets.outlier import LOSS_NAMES, fit_line, outlier_data
 
 # --- outlier explorer ----------------------------------------------------------------------
 

@@ -790,7 +790,7 @@ def test_twin_is_offline_with_several_frames_of_falling_cost():
     assert costs[-1] < 0.2 * costs[0] and costs[2] < costs[0]
     html = playground_twin("xor_hidden", frames=5, steps=400).data
     assert "http://" not in html and "https://" not in html
-    assert html.count("data:image/png;base64") == 5
+    assert html.count('] = "data:image/png;base64') == 5
     assert 'alt="Animation, 5 frames' in html
     with pytest.raises(ValueError, match="xor_hidden"):
         playground_twin("nope")

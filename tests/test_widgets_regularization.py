@@ -176,7 +176,7 @@ def test_twin_works_offline_with_frames():
     html = regularization_twin(values=[0.0, 0.03]).data
     assert "http://" not in html and "https://" not in html
     assert 'alt="Animation' in html
-    assert html.count("data:image/png;base64") >= 2 or html.count("frames[") >= 2
+    assert html.count('] = "data:image/png;base64') >= 2 or html.count("frames[") >= 2
 
 
 def test_moving_back_to_trained_settings_resumes_their_run():

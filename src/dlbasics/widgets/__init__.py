@@ -12,17 +12,15 @@ from ._spec import ExplorerSpec
 from .activations import activation_explorer, activation_twin, compute_activation
 from .backprop import backprop_explorer, backprop_twin, compute_backprop
 from .batch_size import batch_explorer, batch_twin, compute_batch
-from .gradflow import compute_gradflow, gradflow_explorer, gradflow_twin
-from .learning_rate import compute_learning_rate, learning_rate_explorer, learning_rate_twin
-from .losses import (
+from .classification_loss import (
     classification_loss_explorer,
     classification_loss_twin,
     compute_classification_loss,
-    compute_outlier,
-    outlier_explorer,
-    outlier_twin,
 )
+from .gradflow import compute_gradflow, gradflow_explorer, gradflow_twin
+from .learning_rate import compute_learning_rate, learning_rate_explorer, learning_rate_twin
 from .neuron import compute_neuron, neuron_explorer, neuron_twin
+from .outlier import compute_outlier, outlier_explorer, outlier_twin
 from .playground import PLAYGROUND_PRESETS, Playground, playground, playground_twin
 from .race import compute_race, race_explorer, race_twin
 from .registry import EXPLORERS
