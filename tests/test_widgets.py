@@ -193,3 +193,144 @@ def test_explorer_pngs_decode_to_the_canvas_pixels():
     np.testing.assert_array_equal(decoded, pixels)
     odd = np.random.default_rng(0).integers(0, 256, (3, 5, 4), dtype=np.uint8)
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(odd)))), odd)
+
+
+# --- the seams every explorer may use: a run that plays, controls on tabs ------------------------
+class CountingRun:
+    """A toy ChunkedRun: ``chunks`` trained so far, up to ``limit``; a new setting starts over."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.chunks, self.limit, self.restarts = 0, limit, 0
+
+    def settings(self) -> dict:
+        return {"chunks": self.chunks}
+
+    def restart(self, values: dict) -> None:
+        self.chunks, self.restarts = 0, self.restarts + 1
+
+    def advance(self, result) -> bool:
+        if self.finished:
+            return False
+        self.chunks += 1
+        return True
+
+    @property
+    def finished(self) -> bool:
+        return self.chunks >= self.limit
+
+
+class LineView:
+    def __init__(self, figure) -> None:
+        self.line, = figure.add_subplot().plot([0, 1], [0, 1])
+
+    def update(self, result) -> None:
+        self.line.set_ydata([0, result["a"] * (1 + result["chunks"])])
+
+
+def toy_explorer(limit: int = 1000, **seams):
+    import ipywidgets as widgets
+
+    from dlbasics.widgets._base import play_actions
+
+    controls = {"a": widgets.FloatSlider(value=1.0, min=0.0, max=2.0, description="a"),
+                "b": widgets.IntSlider(value=1, min=0, max=5, description="b"),
+                "c": widgets.Dropdown(options=["x", "y"], description="c"),
+                "t1": widgets.ToggleButton(description="t1"),
+                "t2": widgets.ToggleButton(description="t2")}
+    run = CountingRun(limit)
+    return Explorer("Toy", controls, lambda **values: dict(values), LineView,
+                    figsize=(2.0, 1.5), actions=play_actions(), run=run, **seams), run
+
+
+def test_play_without_an_event_loop_trains_a_bounded_number_of_chunks():
+    from dlbasics.widgets._base import CHUNKS_WITHOUT_LOOP
+
+    ex, run = toy_explorer()
+    assert not ex.buttons["Play"].disabled and ex.buttons["Pause"].disabled
+    ex.press("Play")
+    assert run.chunks == CHUNKS_WITHOUT_LOOP and ex.result["chunks"] == CHUNKS_WITHOUT_LOOP
+    assert not ex.playing and "advance()" in ex.message.value
+    short, run = toy_explorer(limit=3)
+    short.play()
+    assert run.chunks == 3 and short.finished
+    short.play()  # a finished run does not start again
+    assert run.chunks == 3 and not short.playing
+
+
+def test_play_advances_on_the_event_loop_until_paused_and_a_new_setting_pauses_it():
+    import asyncio
+
+    ex, run = toy_explorer()
+
+    async def session():
+        ex.buttons["Play"].click()
+        assert ex.playing and ex.buttons["Play"].disabled and not ex.buttons["Pause"].disabled
+        await asyncio.sleep(0.2)  # the loop is free between chunks
+        played = run.chunks
+        ex.buttons["Pause"].click()
+        await ex.task
+        stopped = run.chunks
+        ex.play()
+        await asyncio.sleep(0.1)
+        ex.controls["a"].value = 0.5  # a new setting: the run starts over, paused
+        await ex.task
+        return played, stopped
+
+    played, stopped = asyncio.run(session())
+    assert played >= 1 and stopped in (played, played + 1)
+    assert not ex.playing and not ex.buttons["Play"].disabled and ex.buttons["Pause"].disabled
+    assert run.restarts == 1 and run.chunks == 0 and ex.result["chunks"] == 0
+
+
+def test_play_stops_by_itself_when_the_run_is_finished():
+    import asyncio
+
+    ex, run = toy_explorer(limit=4)
+
+    async def session():
+        ex.play()
+        await asyncio.wait_for(ex.task, timeout=10)
+
+    asyncio.run(session())
+    assert run.chunks == 4 and not ex.playing and ex.result["chunks"] == 4
+
+
+def test_groups_put_the_controls_on_tabs_with_blocks_and_the_buttons_under_them():
+    import ipywidgets as widgets
+
+    from dlbasics.widgets._base import Block
+
+    ex, _ = toy_explorer(groups={"First": ("a", "c", "t1", "t2"), "Second": ("b",)},
+                         blocks={"toggles": Block((("t1", "t2"),), tooltip="two toggles")},
+                         guide="how to read it", foot=(widgets.HTML("under"),))
+    tabs = ex.panel
+    assert isinstance(tabs, widgets.Tab) and list(tabs.titles) == ["First", "Second"]
+    head, panel, buttons, status, image, under = ex.widget.children
+    assert panel is tabs and image is ex.image and status is ex.message
+    assert "how to read it" in head.value and under.value == "under"
+    assert [b.description for b in buttons.children] == ["Play", "Pause"]
+
+    def inside(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from inside(child)
+
+    first, second = (list(inside(child)) for child in tabs.children)
+    assert all(any(c is w for w in first) for c in (ex.controls[k] for k in "a c t1 t2".split()))
+    assert any(ex.controls["b"] is w for w in second)
+    assert any(isinstance(w, widgets.HTML) and "toggles" in w.value and "two toggles" in w.value
+               for w in first)
+    with pytest.raises(ValueError, match="missing \\['b'\\]"):
+        toy_explorer(groups={"First": ("a", "c", "t1", "t2")})
+
+
+def test_an_action_can_sit_in_a_row_under_the_picture():
+    import ipywidgets as widgets
+
+    box = widgets.Text()
+    ex, run = toy_explorer(foot=((box, "Pause"),))
+    row = ex.widget.children[-1]
+    assert list(row.children) == [box, ex.buttons["Pause"]]
+    assert ex.buttons["Play"] not in row.children
+    ex.advance(2)
+    assert run.chunks == 2 and ex.result["chunks"] == 2

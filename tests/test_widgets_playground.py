@@ -100,7 +100,11 @@ def test_the_panel_has_every_control_button_and_view():
     assert pg.config == DEFAULTS
     assert pg.values() == control_values(DEFAULTS)
     assert validate_config(config_of(pg.values())) == DEFAULTS
-    assert set(pg.buttons) == {"Play", "Pause", "Step", "Reset"}
+    assert set(pg.buttons) == {"Play", "Pause", "Step", "Reset", "Export", "Import"}
+    row = next(w for w in pg.widget.children if isinstance(w, widgets.HBox))
+    assert [b.description for b in row.children] == ["Play", "Pause", "Step", "Reset"]
+    json_row = pg.widget.children[-1]
+    assert list(json_row.children) == [pg.json_box, pg.export_button, pg.import_button]
     assert isinstance(pg.widget, widgets.VBox)
     assert pg.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Step 0" in pg.message

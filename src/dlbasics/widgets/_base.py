@@ -13,174 +13,84 @@ setting rendered as a scrubbable animation that plays with no kernel and no netw
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import asyncio
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html import escape
 from typing import Any, Protocol
 
 import ipywidgets as widgets
 from IPython.display import HTML
 
-from ..plotting import figure_png, new_figure, scrubbable_html
-from ._cache import LRU
-
-LIVE_NOTE = (
-    "This is a live explorer: its controls run Python, so they respond in JupyterLab, "
-    "Binder or Colab (open this chapter there with the rocket button). On the website, use "
-    "its twin above instead: the same pictures, precomputed for a few of its settings."
+from ..plotting import new_figure, scrubbable_html
+from ._layout import (  # re-exported: the layout's names, as before
+    CONTROLS_HINT,
+    LABEL_PX_PER_CHAR,
+    PIXEL_RATIO,
+    READOUT_PX,
+    SIDE_CONTROL_PX,
+    TRACK_PX,
+    Block,
+    arrange_controls,
+    arrange_groups,
+    arrange_names,
+    is_slider,
+    label_width,
+    picture,
 )
-RUN_NOTE = "Run this cell (Shift+Enter) to start the live explorer."
+from ._panel import (  # re-exported
+    LIVE_NOTE,
+    MAX_BACKGROUNDS,
+    RUN_NOTE,
+    ControlPanel,
+    View,
+    blit_png,
+    live_bundle,
+)
 
+__all__ = [
+    "CHUNKS_WITHOUT_LOOP", "CONTROLS_HINT", "LABEL_PX_PER_CHAR", "LIVE_NOTE", "MAX_BACKGROUNDS",
+    "PIXEL_RATIO", "PLAY_PAUSE_S", "READOUT_PX", "RUN_NOTE", "SIDE_CONTROL_PX", "TRACK_PX",
+    "Action", "Block", "ChunkedRun", "ControlPanel", "Explorer", "View", "arrange_controls",
+    "arrange_groups", "arrange_names", "blit_png", "is_slider", "label_width", "live_bundle",
+    "picture", "play_actions", "static_twin",
+]
 
-def live_bundle(widget_bundle: dict[str, Any], title: str) -> dict[str, Any]:
-    """An explorer's display: the widget, and what shows where the widget cannot.
-
-    A saved notebook keeps no widget state, so before its cell runs an explorer shows its
-    ``text/html`` (an untrusted notebook in JupyterLab, Colab, the website): there a reader is
-    asked to run the cell. The website's note (:data:`LIVE_NOTE`, which points at the static
-    twin) sits beside it with the ``hidden`` attribute; the book's CSS
-    (``book/_static/book.css``) shows it and hides the request to run the cell, which no
-    notebook front end loads. ``text/plain`` (a terminal) says both.
-    """
-    bundle = dict(widget_bundle)
-    bundle["text/html"] = (
-        '<div class="dlb-live-note">'
-        f'<p class="dlb-live-note-run"><strong>{escape(title)}</strong>: {RUN_NOTE}</p>'
-        # hidden="hidden", not a bare hidden: JupyterLab's HTML sanitizer drops the bare one
-        f'<p class="dlb-live-note-web" hidden="hidden"><strong>{escape(title)}</strong>. '
-        f"{LIVE_NOTE}</p>"
-        "</div>"
-    )
-    bundle["text/plain"] = f"{title}. {RUN_NOTE} {LIVE_NOTE}"
-    return bundle
-
-#: How many static backgrounds an explorer keeps (each is one RGBA copy of its figure).
-MAX_BACKGROUNDS = 8
-
-#: Explorers draw their pictures with this many pixels per screen pixel, so they stay sharp on
-#: high-density ("retina", 2×) screens; the picture is shown at its natural size, ``figsize``
-#: times ``dpi`` screen pixels.
-PIXEL_RATIO = 2
-
-#: Track length of a main slider, in pixels: a few pixels per step, so a drag is precise.
-TRACK_PX = 260
-#: A label's width per character (JupyterLab's 13 px sans-serif), to fit the longest label.
-LABEL_PX_PER_CHAR = 7.5
-READOUT_PX = 100  # the number beside a slider, with its margins
-SIDE_CONTROL_PX = 200  # a side control after its label: a menu, or a short slider
-
-#: The line under every explorer's controls.
-CONTROLS_HINT = ("Drag a slider, or click it and step with the ← → arrow keys; click a "
-                 "slider's number to type a value.")
-
-
-def label_width(controls: Iterable[widgets.Widget]) -> int:
-    """Pixels that fit the longest description of ``controls`` (at least ipywidgets' 80)."""
-    longest = max((len(getattr(c, "description", "") or "") for c in controls), default=0)
-    return max(80, round(longest * LABEL_PX_PER_CHAR) + 12)
-
-
-def is_slider(control: widgets.Widget) -> bool:
-    return isinstance(control, (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider,
-                                widgets.SelectionSlider))
-
-
-def arrange_controls(controls: Sequence[widgets.Widget],
-                     side: Sequence[widgets.Widget] | None = None,
-                     foot: Sequence[widgets.Widget] = ()) -> widgets.Widget:
-    """The controls in two columns: the main sliders on the left, each with a ``TRACK_PX``
-    track, and the ``side`` controls (by default every control that is not a slider) on the
-    right, with ``foot`` (buttons) at the foot of the right-hand column. Every label is as wide
-    as the longest, so none is cut off. Returns the box, with ``CONTROLS_HINT`` under it."""
-    controls = list(controls)
-    if side is None:
-        side = [c for c in controls if not is_slider(c)]
-    side_ids = {id(c) for c in side}
-    main = [c for c in controls if id(c) not in side_ids]
-    side = [c for c in controls if id(c) in side_ids]
-    for column, wide in ((main, True), (side, False)):
-        label = label_width(column)
-        for control in column:
-            if not hasattr(control, "description"):  # a labelled block of its own
-                continue
-            control.style.description_width = f"{label}px"
-            if wide:
-                control.layout.width = f"{label + TRACK_PX + READOUT_PX}px"
-            elif is_slider(control) or isinstance(control, (widgets.Dropdown, widgets.Text)):
-                control.layout.width = f"{label + SIDE_CONTROL_PX}px"
-    columns = [widgets.VBox(column, layout=widgets.Layout(margin="0 16px 0 0"))
-               for column in (main, [*side, *foot]) if column]
-    hint = widgets.HTML(f'<span style="color:var(--jp-ui-font-color2, #555);font-size:0.9em">'
-                        f"{CONTROLS_HINT}</span>")
-    return widgets.VBox([widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")),
-                         hint])
-
-
-def picture(figsize: tuple[float, float], dpi: int) -> widgets.Image:
-    """An empty PNG image widget shown at ``figsize`` × ``dpi`` screen pixels (its bitmap is
-    drawn at ``PIXEL_RATIO`` times that), shrinking with a narrow notebook."""
-    width = round(figsize[0] * dpi)
-    return widgets.Image(format="png", layout=widgets.Layout(
-        width=f"{width}px", max_width="100%", height="auto", object_fit="contain"))
-
-
-def blit_png(figure: Any, dynamic: Sequence[Any], backgrounds: OrderedDict[Any, Any], key: Any,
-             kept: int = MAX_BACKGROUNDS) -> bytes:
-    """PNG of ``figure`` drawn by blitting: the ``dynamic`` artists (set animated, so full draws
-    leave them out) drawn on a saved background of everything else.
-
-    ``backgrounds`` maps a static key to its saved background, the most recently used last; a
-    key seen before needs no full draw, and beyond ``kept`` keys the least recently used goes
-    (an :class:`~dlbasics.widgets._cache.LRU` over this dict).
-    """
-    canvas = figure.canvas
-
-    def draw_background() -> Any:
-        engine = figure.get_layout_engine()
-        if not backgrounds and engine is not None:  # the layout engine runs once …
-            engine.execute(figure)
-            figure.set_layout_engine("none")  # … then the layout stays put
-        canvas.draw()  # everything but the dynamic artists
-        return canvas.copy_from_bbox(figure.bbox)
-
-    saved = key in backgrounds
-    background = LRU(kept, backgrounds).get_or_compute(key, draw_background)
-    if saved:
-        canvas.restore_region(background)
-    for artist in dynamic:
-        figure.draw_artist(artist)
-    return figure_png(figure, draw=False)
-
-
-class View(Protocol):
-    """What an explorer draws with: axes built once, then redrawn for each result.
-
-    A view may also offer, to make updates fast (*blitting*):
-
-    ``dynamic_artists``
-        the artists that change from one result to the next (lines, images, titles); the rest
-        of the figure (axes, ticks, legends: most of the drawing time is text) is drawn once
-        and reused;
-    ``static_key(result)``
-        a value that changes whenever the static part must be redrawn too (for example new
-        axis limits or colour limits).
-    """
-
-    def update(self, result: Any) -> None:
-        """Redraw the figure for ``result``."""
+#: Play waits this long between chunks, so that clicks (Pause, a control) are handled.
+PLAY_PAUSE_S = 0.02
+#: Play with no running event loop (a plain script) trains this many chunks at once.
+CHUNKS_WITHOUT_LOOP = 50
 
 
 @dataclass(frozen=True)
 class Action:
     """A button of an explorer: what it does, and how it looks.
 
-    ``run(explorer)`` is called when the button is pressed (and by ``Explorer.press``)."""
+    ``run(explorer)`` is called when the button is pressed (and by ``Explorer.press``).
+    ``enabled(explorer)``, if given, greys the button out while it is False (checked after
+    every update and when Play starts or stops); ``style`` is an ipywidgets ``button_style``
+    (``"success"`` is green) and ``width`` a CSS width such as ``"100px"``."""
 
     run: Callable[[Any], Any]
     icon: str = ""
     tooltip: str = ""
+    enabled: Callable[[Any], bool] | None = None
+    style: str = ""
+    width: str = ""
+
+
+def play_actions(width: str = "") -> dict[str, Action]:
+    """The Play and Pause buttons of an explorer with a run (:meth:`Explorer.play`): Play is
+    greyed out while it plays, Pause while it does not."""
+    return {
+        "Play": Action(lambda explorer: explorer.play(), icon="play",
+                       tooltip="train chunk after chunk until Pause",
+                       enabled=lambda explorer: not explorer.playing, style="success",
+                       width=width),
+        "Pause": Action(lambda explorer: explorer.pause(), icon="pause",
+                        tooltip="stop after the current chunk",
+                        enabled=lambda explorer: explorer.playing, width=width),
+    }
 
 
 class ChunkedRun(Protocol):
@@ -193,6 +103,9 @@ class ChunkedRun(Protocol):
         in the cache);
     ``advance(result)``
         one more chunk after ``result``; False when there is nothing more to train.
+
+    A run may also have a ``finished`` attribute, True when ``advance`` would train nothing
+    (Play then does not start).
     """
 
     def settings(self) -> dict[str, Any]: ...
@@ -200,51 +113,6 @@ class ChunkedRun(Protocol):
     def restart(self, values: dict[str, Any]) -> None: ...
 
     def advance(self, result: Any) -> bool: ...
-
-
-class ControlPanel:
-    """What every explorer shares, whatever drives it: named controls, a figure redrawn by
-    blitting into a PNG picture, controls greyed out where they do nothing, and the display
-    (the widget, or the note to run the cell). :class:`Explorer` and the playground
-    (:class:`~dlbasics.widgets.playground.Playground`) are control panels."""
-
-    title: str
-    controls: dict[str, widgets.ValueWidget]
-    widget: widgets.Widget
-
-    def _drawing(self, figure: Any, view: Any, kept: int = MAX_BACKGROUNDS) -> None:
-        """Draw ``view`` on ``figure``: its ``dynamic_artists`` (if any) are left out of full
-        draws and blitted onto one of ``kept`` saved backgrounds, one per static key."""
-        self.figure, self.view = figure, view
-        # The figure's static part for blitting, one per static key (a learner going back to
-        # an earlier activation, say, reuses its background instead of drawing everything).
-        self._backgrounds: OrderedDict[Any, Any] = OrderedDict()
-        self._kept = kept
-        self._dynamic = list(getattr(view, "dynamic_artists", ()))
-        for artist in self._dynamic:
-            artist.set_animated(True)  # left out of full draws; drawn on top of the background
-
-    def values(self) -> dict[str, Any]:
-        """The current value of every control, by keyword name."""
-        return {name: control.value for name, control in self.controls.items()}
-
-    def grey_out(self, names: Iterable[str]) -> None:
-        """Grey out the controls ``names`` (they do nothing for the current settings) and
-        enable every other."""
-        off = set(names)
-        for name, control in self.controls.items():
-            if control.disabled != (name in off):
-                control.disabled = name in off
-
-    def _picture(self, key: Any = None) -> bytes:
-        """PNG of the figure; with dynamic artists, only they are drawn on the background saved
-        for the static ``key``."""
-        if not self._dynamic:
-            return figure_png(self.figure)
-        return blit_png(self.figure, self._dynamic, self._backgrounds, key, self._kept)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return live_bundle(self.widget._repr_mimebundle_(**kwargs), self.title)
 
 
 class Explorer(ControlPanel):
@@ -272,15 +140,30 @@ class Explorer(ControlPanel):
         What ``compute`` keeps between updates (fitted networks, paths, runs), kept as
         ``explorer.cache`` for tests and benchmarks to inspect.
     actions : dict of str to Action, optional
-        Buttons by label, at the foot of the right-hand column; ``explorer.buttons`` holds
-        them and ``explorer.press(label)`` does what a click does.
+        Buttons by label, at the foot of the right-hand column (in a row under the tabs, with
+        ``groups``); ``explorer.buttons`` holds them and ``explorer.press(label)`` does what a
+        click does. :func:`play_actions` gives Play and Pause (see :meth:`play`).
     inactive : callable, optional
         ``inactive(values) -> names``: the controls that do nothing for these settings (the
         momentum of plain SGD); they are greyed out after every update.
     run : ChunkedRun, optional
         Training that advances a chunk at a time: ``compute`` gets ``run.settings()`` too,
         a changed control calls ``run.restart(values)``, and :meth:`advance` trains chunks,
-        redrawing after each.
+        redrawing after each; :meth:`play` advances chunk after chunk until paused.
+    groups : dict of str to sequence of str, optional
+        The controls on tabs: tab name → the names of its controls, each tab laid out in two
+        columns as above; every control on exactly one tab. With groups, the buttons and the
+        status line sit between the tabs and the picture.
+    blocks : dict of str to Block, optional
+        Small toggles shown in rows under one label (the block's name), at the foot of the
+        right-hand column.
+    guide : str, optional
+        A sentence after the title: how to read the picture.
+    foot : sequence, optional
+        What is shown under the picture: widgets, or rows (tuples) of widgets and action
+        labels (that action's button sits in the row instead of with the others).
+    kept : int
+        Saved figure backgrounds (one per static key of the view).
 
     Attributes
     ----------
@@ -288,13 +171,23 @@ class Explorer(ControlPanel):
         The latest output of ``compute``; tests read it.
     cache
         The ``cache`` given, or None.
+    training : ChunkedRun or None
+        The ``run`` given.
     figure : matplotlib.figure.Figure
         The explorer's own figure, reused across updates.
     image : ipywidgets.Image
         The rendered figure (PNG) shown in the notebook.
-    panel : ipywidgets.VBox
-        The controls in their columns, with the hint under them (``arrange_controls``).
+    panel : ipywidgets.Widget
+        The controls in their columns, with the hint under them (``arrange_controls``), or
+        their tabs (``arrange_groups``).
+    note : str
+        The explorer's own line after the result's ``message`` (what Play did).
+    task : asyncio.Task or None
+        The Play task, once Play started one.
     """
+
+    #: What Play's note (with no running event loop) tells the reader to call for more.
+    more = "advance()"
 
     def __init__(
         self,
@@ -310,18 +203,26 @@ class Explorer(ControlPanel):
         actions: Mapping[str, Action] | None = None,
         inactive: Callable[[dict[str, Any]], Iterable[str]] | None = None,
         run: ChunkedRun | None = None,
+        groups: Mapping[str, Sequence[str]] | None = None,
+        blocks: Mapping[str, Block] | None = None,
+        guide: str = "",
+        foot: Sequence[Any] = (),
+        kept: int = MAX_BACKGROUNDS,
     ) -> None:
         self.title = title
         self.cache = cache
-        self.run = run
+        self.training = run
         self.controls = dict(controls)
         self._compute = compute
         self._inactive = inactive
         self._changed = False
+        self._playing = False
+        self.task: asyncio.Task | None = None
+        self.note = ""
         figure = new_figure(*figsize, dpi=dpi * PIXEL_RATIO)
-        self._drawing(figure, make_view(figure))
+        self._drawing(figure, make_view(figure), kept)
         self.image = picture(figsize, dpi)
-        self.message = widgets.HTML()
+        self.status = widgets.HTML()
         self.result: Any = None
         self._holding = False
         for control in self.controls.values():
@@ -329,14 +230,27 @@ class Explorer(ControlPanel):
         self.actions = dict(actions or {})
         self.buttons = {label: self._button(label, action)
                         for label, action in self.actions.items()}
-        self.panel = arrange_controls(
-            list(self.controls.values()),
-            None if side is None else [self.controls[name] for name in side],
-            foot=list(self.buttons.values()))
-        self.widget = widgets.VBox(
-            [widgets.HTML(f"<b>{title}</b>"), self.panel, self.image, self.message]
-        )
+        rows = [tuple(self.buttons[p] if isinstance(p, str) else p for p in item)
+                if isinstance(item, tuple) else item for item in foot]
+        in_rows = {p for item in foot if isinstance(item, tuple) for p in item
+                   if isinstance(p, str)}
+        placed = [button for label, button in self.buttons.items() if label not in in_rows]
+        under = [widgets.HBox(list(row)) if isinstance(row, tuple) else row for row in rows]
+        head = widgets.HTML(f"<b>{title}</b>" + (f": {guide}" if guide else ""))
+        if groups is None:
+            self.panel = arrange_names(self.controls, list(self.controls), side, blocks,
+                                       foot=placed)
+            shown = [head, self.panel, self.image, self.status, *under]
+        else:
+            self.panel = arrange_groups(self.controls, groups, side, blocks)
+            shown = [head, self.panel, widgets.HBox(placed), self.status, self.image, *under]
+        self.widget = widgets.VBox(shown)
         self.update()
+
+    @property
+    def message(self) -> Any:
+        """The status line under the picture (an ipywidgets HTML)."""
+        return self.status
 
     # -- state -------------------------------------------------------------------------
     @contextmanager
@@ -369,28 +283,47 @@ class Explorer(ControlPanel):
             self._settings_changed()
 
     def _settings_changed(self) -> None:
-        """A control moved: restart the run (if the explorer has one) and update."""
-        if self._changed and self.run is not None:
-            self.run.restart(self.values())
+        """A control moved: pause Play and restart the run (if the explorer has one), then
+        update."""
+        if self._changed and self.training is not None:
+            self.pause()
+            self.note = ""
+            self.training.restart(self.values())
         self._changed = False
         self.update()
 
     def update(self) -> None:
         """Recompute, redraw the reused figure and show it."""
-        extra = self.run.settings() if self.run is not None else {}
+        extra = self.training.settings() if self.training is not None else {}
         self.result = self._compute(**self.values(), **extra)
         self.view.update(self.result)
         self.image.value = self._render()
-        note = getattr(self.result, "message", "") or ""
-        self.message.value = f"<span>{note}</span>"
+        self._show_status()
         if self._inactive is not None:
             self.grey_out(self._inactive(self.values()))
+        self._sync_buttons()
+
+    def _status_html(self) -> str:
+        """The status line: the result's ``message``, then :attr:`note`."""
+        said = getattr(self.result, "message", "") or ""
+        return f"<span>{' '.join(s for s in (said, self.note) if s)}</span>"
+
+    def _show_status(self) -> None:
+        self.status.value = self._status_html()
 
     # -- actions and runs ----------------------------------------------------------------
     def _button(self, label: str, action: Action) -> widgets.Button:
-        button = widgets.Button(description=label, icon=action.icon, tooltip=action.tooltip)
+        button = widgets.Button(description=label, icon=action.icon, tooltip=action.tooltip,
+                                button_style=action.style)
+        if action.width:
+            button.layout.width = action.width
         button.on_click(lambda _button: self.press(label))
         return button
+
+    def _sync_buttons(self) -> None:
+        for label, action in self.actions.items():
+            if action.enabled is not None:
+                self.buttons[label].disabled = not action.enabled(self)
 
     def press(self, label: str) -> Any:
         """Do what the button ``label`` does (as a click would); returns what it returns."""
@@ -399,16 +332,90 @@ class Explorer(ControlPanel):
                              f"{sorted(self.actions)}")
         return self.actions[label].run(self)
 
-    def advance(self, chunks: int = 1) -> Any:
-        """Train ``chunks`` more chunks of the run, redrawing after each; stops early when the
-        run has nothing more to train. Returns the latest result."""
-        if self.run is None:
+    def _run(self) -> ChunkedRun:
+        if self.training is None:
             raise ValueError(f"{self.title}: this explorer has no run to advance")
-        for _ in range(int(chunks)):
-            if not self.run.advance(self.result):
-                break
-            self.update()
+        return self.training
+
+    def advance(self, chunks: int = 1, *, each: bool = True) -> Any:
+        """Train ``chunks`` more chunks of the run, redrawing after each (``each=False``: once,
+        at the end, for a run whose ``advance`` trains by itself); stops early when the run has
+        nothing more to train. Returns the latest result."""
+        self._advance(int(chunks), each)
         return self.result
+
+    def _advance(self, chunks: int, each: bool = True) -> int:
+        """:meth:`advance`; returns how many chunks were trained."""
+        run, done = self._run(), 0
+        for _ in range(chunks):
+            if not run.advance(self.result):
+                break
+            done += 1
+            if each:
+                self.update()
+        if not each:
+            self.update()
+        return done
+
+    # -- Play ------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        """True while Play trains chunk after chunk."""
+        return self._playing
+
+    @property
+    def finished(self) -> bool:
+        """True when the run has nothing more to train (its ``finished``, if it has one)."""
+        return bool(getattr(self._run(), "finished", False))
+
+    def play(self) -> None:
+        """Advance chunk after chunk until :meth:`pause`, a changed control, or the end of
+        the run.
+
+        In JupyterLab this starts an ``asyncio`` task on the kernel's event loop (``task``)
+        that waits ``PLAY_PAUSE_S`` between chunks, so Pause and the controls respond while it
+        runs. With no running event loop (a plain script) it trains ``CHUNKS_WITHOUT_LOOP``
+        chunks at once, redraws and returns.
+        """
+        if self._playing or self.finished:
+            return
+        self.note = ""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self.advance(CHUNKS_WITHOUT_LOOP, each=False)
+            self.note = (f"(No running event loop, as in a plain script: Play trained "
+                         f"{CHUNKS_WITHOUT_LOOP} chunks at once; call {self.more} to train "
+                         "more.)")
+            self._show_status()
+            return
+        self._set_playing(True)
+        self.task = loop.create_task(self._play_loop())
+
+    async def _play_loop(self) -> None:
+        me = asyncio.current_task()
+        try:
+            # a Play pressed again after a Pause starts a new task: this one then stops
+            while self._playing and self.task is me and not self.finished:
+                if not self._advance(1):
+                    break
+                await asyncio.sleep(PLAY_PAUSE_S)
+        except Exception as exc:  # pragma: no cover - shown instead of lost in the task
+            self.note = f"Play stopped by an error: {exc!r}"
+            self._show_status()
+        finally:
+            if self.task is me:
+                self._set_playing(False)
+
+    def pause(self) -> None:
+        """Stop Play after the current chunk."""
+        self._set_playing(False)
+
+    def _set_playing(self, playing: bool) -> None:
+        self._playing = playing
+        self._sync_buttons()
 
     def _render(self) -> bytes:
         """PNG of the figure; with dynamic artists, only they are drawn on the saved background."""
