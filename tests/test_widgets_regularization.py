@@ -10,13 +10,11 @@ import numpy as np
 import pytest
 
 from dlbasics.widgets import compute_regularization, regularization_explorer, regularization_twin
-from dlbasics.widgets.regularization import (
+from dlbasics.widgets.regularization import L1_STRENGTHS, L2_STRENGTHS, TRAIN_CHUNKS
+from dlbasics.widgets.regularization_run import (
     CHUNK_EPOCHS,
-    L1_STRENGTHS,
-    L2_STRENGTHS,
     MAX_EPOCHS,
     PATIENCE,
-    TRAIN_CHUNKS,
     RegularizationCache,
     RegularizationRun,
     regularization_data,
