@@ -438,6 +438,7 @@ def static_twin(
     dpi: int = 80,
     interval_ms: int = 500,
     alt: str | None = None,
+    shows: str = "",
     **fixed: Any,
 ) -> HTML:
     """The book's stand-in for an explorer: ``compute`` swept over one setting, as a scrubbable
@@ -453,7 +454,8 @@ def static_twin(
     values : sequence
         The values it takes, one frame each.
     alt : str, optional
-        What the frames show, for screen readers; by default the swept setting and its range.
+        What the frames show, for screen readers; by default the swept setting and its range,
+        followed by ``shows`` (what the figure shows) when it is given.
     **fixed
         The other keywords of ``compute``, held constant.
     """
@@ -461,7 +463,10 @@ def static_twin(
     results = [compute(**{**fixed, sweep: v}) for v in values]
     fig = new_figure(*figsize, dpi=dpi)
     view = make_view(fig)
-    if alt is None:
+    if alt is None and shows:
+        alt = (f"Animation, {len(values)} frames, as {sweep} goes from {values[0]} to "
+               f"{values[-1]}: {shows}")
+    elif alt is None:
         alt = (f"Animation, {len(values)} frames: the figure as {sweep} goes from {values[0]} to "
                f"{values[-1]}. The slider and the buttons below it step through the frames.")
     return HTML(scrubbable_html(fig, lambda i: view.update(results[i]), len(results),

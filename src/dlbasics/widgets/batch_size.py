@@ -4,7 +4,7 @@ per step to the whole set, with the spread of the mini-batch gradients around th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -222,15 +222,13 @@ def batch_twin(sweep: str = "batch_size", values: Sequence[Any] | None = None,
     if values is None:
         values = list(TWIN_BATCH_SIZES) if sweep == "batch_size" else [0.002, 0.01, 0.02, 0.05]
     settings.pop(sweep, None)
-    cache = BatchCache()
-    alt = (f"Animation, {len(values)} frames, as {sweep} goes from {values[0]} to {values[-1]}: "
-           "the cost per epoch of mini-batch gradient descent against batch gradient descent "
-           "(left), the cost of every mini-batch against the number of examples processed "
-           "(middle), and how far mini-batch gradients fall from the full gradient for every "
-           "batch size, with the current one ringed (right).")
-    compute: Callable[..., BatchResult] = partial(compute_batch, cache=cache)
-    return static_twin(compute, BatchView, sweep, list(values), figsize=BATCH_FIGSIZE,
-                       interval_ms=1200, alt=alt, **settings)
+    shows = ("the cost per epoch of mini-batch gradient descent against batch gradient descent "
+             "(left), the cost of every mini-batch against the number of examples processed "
+             "(middle), and how far mini-batch gradients fall from the full gradient for every "
+             "batch size, with the current one ringed (right).")
+    return static_twin(partial(compute_batch, cache=BatchCache()), BatchView, sweep,
+                       list(values), figsize=BATCH_FIGSIZE, interval_ms=1200, shows=shows,
+                       **settings)
 
 
 #: The website's twin: the batch size (33 and 63 give two mini-batches per epoch, the second

@@ -21,18 +21,10 @@ from ..landscapes import (
     DescentPath,
 )
 from ..plotting import OPTIMIZER_COLORS
+from . import descent
 from ._base import Explorer, static_twin
 from ._spec import ExplorerSpec
-from .descent import (
-    OPTIMIZER_NAMES,
-    RACE_MAX_STEPS,
-    ContourPanel,
-    DescentCache,
-    cost_gap,
-    gap_limits,
-    light_log_axis,
-    optimizer_kwargs,
-)
+from .descent import OPTIMIZER_NAMES, RACE_MAX_STEPS, DescentCache
 from .twin_grid import TwinGrid
 
 #: Learning rates that suit each landscape: (plain and momentum SGD, RMSProp and Adam).
@@ -70,8 +62,9 @@ def compute_race(landscape: str = "rosenbrock", lr_sgd: float | None = None,
     paths, gaps, lines = {}, {}, []
     for name in OPTIMIZER_NAMES:
         lr = lr_sgd if name in ("sgd", "momentum") else lr_adaptive
-        path = cache.path(landscape, name, lr, steps, **optimizer_kwargs(name, beta1, beta2))
-        paths[name], gaps[name] = path, cost_gap(land, path.costs)
+        settings = descent.optimizer_kwargs(name, beta1, beta2)
+        path = cache.path(landscape, name, lr, steps, **settings)
+        paths[name], gaps[name] = path, descent.cost_gap(land, path.costs)
         if path.diverged:
             lines.append(f"{name}: diverged at step {path.steps_taken + 1}")
         else:
@@ -87,7 +80,7 @@ class RaceView:
     def __init__(self, fig: Figure, cache: DescentCache | None = None) -> None:
         self.cache = cache or DescentCache(RACE_MAX_STEPS)
         self.ax_path, self.ax_cost = fig.subplots(1, 2, width_ratios=[1.1, 1])
-        self.contour = ContourPanel(self.ax_path, self.cache)
+        self.contour = descent.ContourPanel(self.ax_path, self.cache)
         self.ax_path.xaxis.set_major_locator(MaxNLocator(5))
         self.ax_path.yaxis.set_major_locator(MaxNLocator(5))
         self.lines, self.costs, self.ends = {}, {}, {}
@@ -100,7 +93,7 @@ class RaceView:
         (self.start,) = self.ax_path.plot([], [], "o", ms=8, color="black", zorder=5)
         self.ax_cost.set(xlabel="step", ylabel="$J - J_{\\min}$ (log scale)")
         self.ax_cost.grid(alpha=0.3)
-        light_log_axis(self.ax_cost)
+        descent.light_log_axis(self.ax_cost)
         self.ax_cost.legend(loc="lower left", fontsize=8, framealpha=0.9)
         self.ax_path.set_title(" ", fontsize=10)
         self.dynamic_artists = [*self.lines.values(), *self.ends.values(), *self.costs.values(),
@@ -114,7 +107,7 @@ class RaceView:
     def update(self, r: RaceResult) -> None:
         land = self.contour.show(r.landscape)
         gap0 = float(next(iter(r.gaps.values()))[0])
-        low, high = gap_limits(gap0)
+        low, high = descent.gap_limits(gap0)
         for name in OPTIMIZER_NAMES:
             pts = r.paths[name].points
             self.lines[name].set_data(pts[:, 0], pts[:, 1])

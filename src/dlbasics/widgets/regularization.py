@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -338,14 +338,13 @@ def regularization_twin(sweep: str = "l2", values: Sequence[Any] | None = None,
                   list(range(CHUNK_EPOCHS, MAX_EPOCHS + 1, CHUNK_EPOCHS)) if sweep == "epochs"
                   else list(L1_STRENGTHS) if sweep == "l1" else [0.0, 0.2, 0.4, 0.6, 0.8])
     settings.pop(sweep, None)
-    cache = RegularizationCache()
-    alt = (f"Animation, {len(values)} frames, as {sweep} goes from {values[0]} to {values[-1]}: "
-           "the decision boundary of the network over the training points (filled) and "
-           "validation points (hollow), its training and validation loss per epoch with the "
-           "generalization gap, and the histogram of its weights.")
-    compute: Callable[..., RegularizationResult] = partial(compute_regularization, cache=cache)
+    compute = partial(compute_regularization, cache=RegularizationCache())
     return static_twin(compute, RegularizationView, sweep, list(values), figsize=FIGSIZE,
-                       interval_ms=1000, alt=alt, **settings)
+                       interval_ms=1000, **settings, shows=(
+                           "the decision boundary of the network over the training points "
+                           "(filled) and validation points (hollow), its training and "
+                           "validation loss per epoch with the generalization gap, and the "
+                           "histogram of its weights."))
 
 
 def twin_result(**settings: Any) -> RegularizationResult:
