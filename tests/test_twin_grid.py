@@ -109,3 +109,18 @@ def test_a_twin_is_built_once_and_its_manifest_names_every_picture(tmp_path):
     assert [(folder / name).stat().st_mtime_ns for name in manifest["frames"]] == stamps
     other = dataclasses.replace(spec, grid=dataclasses.replace(grid, fixed={"w1": 2.0}))
     assert cache_key(other) != cache_key(spec)
+
+
+def test_the_cache_key_follows_the_code_not_its_docs(tmp_path):
+    """A docstring or a comment does not change a module's code for the cache; a statement
+    does."""
+    from dlbasics.widgets.twin_grid import _code
+
+    def code(text: str) -> str:
+        path = tmp_path / "m.py"
+        path.write_text(text)
+        return _code(path)
+
+    base = code('"""Doc."""\n\ndef f(x):\n    """Twice."""\n    return 2 * x  # double\n')
+    assert code('"""Other."""\n\ndef f(x):\n    """Say."""\n    return 2 * x\n') == base
+    assert code('"""Doc."""\n\ndef f(x):\n    """Twice."""\n    return 3 * x\n') != base

@@ -142,7 +142,7 @@ class Explorer(ControlPanel):
     actions : dict of str to Action, optional
         Buttons by label, at the foot of the right-hand column (in a row under the tabs, with
         ``groups``); ``explorer.buttons`` holds them and ``explorer.press(label)`` does what a
-        click does. :func:`play_actions` gives Play and Pause (see :meth:`play`).
+        click does. ``play_actions()`` gives Play and Pause (see :meth:`play`).
     inactive : callable, optional
         ``inactive(values) -> names``: the controls that do nothing for these settings (the
         momentum of plain SGD); they are greyed out after every update.

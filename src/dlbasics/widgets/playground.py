@@ -163,7 +163,7 @@ class Playground(Explorer):
     Attributes
     ----------
     controls : dict of str to ipywidgets widget
-        One per configuration key (see :data:`dlbasics.widgets.playground_core.DEFAULTS`),
+        One per configuration key (see :data:`~dlbasics.widgets.playground_config.DEFAULTS`),
         except ``units``: one slider per hidden layer, ``units_1`` … ``units_4``, greyed out
         beyond ``layers``; and ``features``: one toggle per input, ``feature_x1`` …
         ``feature_sin_x2``. ``GROUPS`` arranges them on tabs (data, network, training).
@@ -359,7 +359,7 @@ class Playground(Explorer):
 
     def play(self) -> None:
         """Train chunk after chunk until Pause, divergence or the step limit (the explorer's
-        Play: see :meth:`~dlbasics.widgets._base.Explorer.play`)."""
+        Play: see :meth:`~dlbasics.widgets.Explorer.play`)."""
         if not (self.playing or self.finished):
             self._setting_note = ""
         super().play()
@@ -397,7 +397,7 @@ def playground(config: str | dict | None = None, *, X: Any = None, y: Any = None
     ----------
     config : str, dict or None
         A name from ``PLAYGROUND_PRESETS``, a dict of settings (keys of
-        ``dlbasics.widgets.playground_core.DEFAULTS``) or the JSON text of
+        ``dlbasics.widgets.playground_config.DEFAULTS``) or the JSON text of
         :meth:`Playground.to_json`. Missing settings take their defaults.
     X, y : arrays, optional
         Your own points, shape ``(n, 2)``, and integer class labels ``0 … K−1`` (2 ≤ K ≤ 5):

@@ -1,11 +1,13 @@
 """The playground's configuration (chapter 8): every setting, its default and its range.
 
-A configuration is a plain dict (:data:`DEFAULTS` lists every key and its default);
+A configuration is a plain dict
+(:data:`~dlbasics.widgets.playground_config.DEFAULTS` lists every key and its default);
 :func:`validate_config` checks one and :func:`config_to_json` / :func:`config_from_json` turn
 it into a short JSON string and back. ``units`` is one number (every hidden layer that wide)
 or a list with one number per hidden layer, e.g. ``{"layers": 3, "units": [8, 8, 4]}``;
 :func:`hidden_units` gives the list either way. ``features`` names the network's inputs
-(:data:`FEATURES`). :mod:`dlbasics.widgets.playground_core` trains a configuration.
+(:data:`~dlbasics.widgets.playground_config.FEATURES`). :mod:`dlbasics.widgets.playground_core`
+trains a configuration.
 """
 
 from __future__ import annotations
@@ -100,9 +102,10 @@ def _bad(key: str, value: Any, why: str) -> ValueError:
 
 def validate_config(config: dict[str, Any] | None = None, *, custom: bool = False,
                     base: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A complete, checked configuration: ``base`` (default :data:`DEFAULTS`) updated with
-    ``config``. Unknown keys and out-of-range values raise :class:`ValueError` naming the valid
-    keys or values. ``custom`` says whether the learner's own ``X, y`` are available."""
+    """A complete, checked configuration: ``base`` (default
+    :data:`~dlbasics.widgets.playground_config.DEFAULTS`) updated with ``config``. Unknown
+    keys and out-of-range values raise :class:`ValueError` naming the valid keys or values.
+    ``custom`` says whether the learner's own ``X, y`` are available."""
     if config is None:
         config = {}
     if not isinstance(config, dict):
@@ -197,7 +200,8 @@ def _check_value(key: str, value: Any, custom: bool) -> Any:
 
 
 def _check_features(value: Any) -> tuple[str, ...]:
-    """A list of input names → a tuple in :data:`FEATURES` order, each name once."""
+    """A list of input names → a tuple in
+    :data:`~dlbasics.widgets.playground_config.FEATURES` order, each name once."""
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise _bad("features", value, 'must be a list of input names, e.g. ["x1", "x2", '
                    '"x1_sq"]')
@@ -213,8 +217,9 @@ def _check_features(value: Any) -> tuple[str, ...]:
 
 
 def config_to_json(config: dict[str, Any]) -> str:
-    """The configuration as short JSON: only the keys that differ from :data:`DEFAULTS`, in a
-    fixed order, with compact separators."""
+    """The configuration as short JSON: only the keys that differ from
+    :data:`~dlbasics.widgets.playground_config.DEFAULTS`, in a fixed order, with compact
+    separators."""
     diff = {k: list(config[k]) if isinstance(config[k], tuple) else config[k]
             for k in DEFAULTS if config[k] != DEFAULTS[k]}
     return json.dumps(diff, separators=(",", ":"))

@@ -1,7 +1,7 @@
 """The playground's controls (chapter 8): one per setting, on three tabs, and the mapping
 between the controls' values and a configuration.
 
-A configuration (:data:`dlbasics.widgets.playground_core.DEFAULTS`) has one key per control,
+A configuration (:data:`~dlbasics.widgets.playground_config.DEFAULTS`) has one key per control,
 except ``units`` (one slider per hidden layer, :data:`UNIT_CONTROLS`) and ``features`` (one
 toggle per input, :data:`FEATURE_CONTROLS`): :func:`control_values` and :func:`config_of` turn
 one into the other.

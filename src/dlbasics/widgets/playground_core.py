@@ -7,13 +7,14 @@ A diverging run stops cleanly: the weights go back to the last finite state and
 ``Run.message`` says what happened and which knob to turn.
 
 A configuration (:mod:`dlbasics.widgets.playground_config`, whose names this module
-re-exports) is a plain dict (:data:`DEFAULTS` lists every key and its default);
+re-exports) is a plain dict (:data:`~dlbasics.widgets.playground_config.DEFAULTS` lists every
+key and its default);
 :func:`validate_config` checks one and :func:`config_to_json` / :func:`config_from_json` turn
 it into a short JSON string and back. ``units`` is one number (every hidden layer that wide)
 or a list with one number per hidden layer, e.g. ``{"layers": 3, "units": [8, 8, 4]}``;
 :func:`hidden_units` gives the list either way. ``features`` names the network's inputs, as in
 TensorFlow Playground: besides the coordinates ``x1`` and ``x2``, their squares, product and
-sines (:data:`FEATURES`; :func:`input_features` computes them).
+sines (:data:`~dlbasics.widgets.playground_config.FEATURES`; :func:`input_features` computes them).
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def make_data(config: dict[str, Any], custom: tuple[Array, Array] | None = None
 # --- inputs -------------------------------------------------------------------------------------
 def input_features(Z: Array, features: tuple[str, ...] | list[str]) -> Array:
     """The network's inputs at standardized points ``Z`` (shape ``(n, 2)``, columns x₁, x₂):
-    one column per name of :data:`FEATURES`, in the order given. ``x1_sq`` is x₁²,
+    one column per name of :data:`~dlbasics.widgets.playground_config.FEATURES`, in the order
+    given. ``x1_sq`` is x₁²,
     ``x1_x2`` is x₁x₂, ``sin_x1`` is sin x₁, and so on."""
     x1, x2 = Z[:, 0], Z[:, 1]
     columns = {"x1": lambda: x1, "x2": lambda: x2, "x1_sq": lambda: x1 * x1,

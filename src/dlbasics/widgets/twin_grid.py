@@ -15,6 +15,7 @@ so a second build of the book reuses the pictures and a changed explorer gets ne
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import html
 import io
@@ -161,13 +162,27 @@ def describe(spec: Any) -> dict[str, Any]:
 
 
 def cache_key(spec: Any) -> str:
-    """A hash of everything a twin's pictures depend on: its grid, figure and the source of
-    the whole package (so a changed function anywhere gives new pictures)."""
+    """A hash of everything a twin's pictures depend on: its grid, figure and the code of the
+    whole package (so a changed function anywhere gives new pictures; a changed docstring or
+    comment does not)."""
     digest = hashlib.sha256(f"{_VERSION}|{spec.name}|{spec.grid!r}".encode())
     root = Path(__file__).resolve().parents[1]
     for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+        digest.update(str(path.relative_to(root)).encode() + _code(path).encode())
     return digest.hexdigest()[:16]
+
+
+def _code(path: Path) -> str:
+    """A module's code without its docstrings and comments (the dump of its syntax tree)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 def _text(note: Any) -> str:
