@@ -32,8 +32,9 @@ varies fastest, so the frame of value indices ``(i_1, …, i_k)`` is
 ``sum(i_j * prod(len(values) of the controls after j))``. The notebooks' saved twins sweep one
 setting and their HTML does not say which, so they have one control, ``frame``, whose values
 are the frame numbers; the twins with several controls (below) name theirs, and add
-``"alts"``, one text per picture. The notebooks keep their self-contained twins (JupyterLab has no server for these
-files); the ``singlehtml`` build, printed to the PDF, keeps them inline too.
+``"alts"``, one text per picture. The notebooks keep their self-contained twins (JupyterLab
+has no server for these files); the ``singlehtml`` build, printed to the PDF, keeps them
+inline too.
 
 **Twins with several controls.** A notebook cell tagged ``twin-<slug>`` (``twin-neuron``,
 ``twin-learning-rate``: the explorer's name in :func:`dlbasics.widgets.twin_grid.slug`) holds
@@ -178,11 +179,11 @@ def _grid_markup(manifest: dict[str, Any], url: str) -> str:
     slug_ = html.escape(f"twin-{manifest['explorer']}".replace(" ", "-"))
     counts = [len(c["values"]) for c in manifest["controls"]]
     first = 0
-    for i, n in zip(manifest["start"], counts):
+    for i, n in zip(manifest["start"], counts, strict=True):
         first = first * n + i
     width, height = manifest["size"]
     rows = []
-    for k, (control, at) in enumerate(zip(manifest["controls"], manifest["start"])):
+    for k, (control, at) in enumerate(zip(manifest["controls"], manifest["start"], strict=True)):
         cid = f"{slug_}-{html.escape(control['name'])}"
         label = f'<label for="{cid}">{html.escape(control["label"])}</label>'
         values = control["values"]
@@ -194,7 +195,8 @@ def _grid_markup(manifest: dict[str, Any], url: str) -> str:
         else:
             field = (f'<span class="dlb-twin-range"><span class="dlb-twin-end" aria-hidden="true">'
                      f'{html.escape(values[0])}</span><input type="range" id="{cid}" '
-                     f'data-control="{k}" data-values="{html.escape(json.dumps(values))}" min="0" max="{len(values) - 1}" step="1" '
+                     f'data-control="{k}" data-values="{html.escape(json.dumps(values))}" '
+                     f'min="0" max="{len(values) - 1}" step="1" '
                      f'value="{at}" aria-valuetext="{html.escape(values[at])}">'
                      f'<span class="dlb-twin-end" aria-hidden="true">{html.escape(values[-1])}'
                      f'</span></span><output for="{cid}">{html.escape(values[at])}</output>')
@@ -257,7 +259,7 @@ def _grid_twins(app, outdir: pathlib.Path) -> dict[str, tuple[dict[str, Any], st
              if spec.grid is not None and spec.slug in wanted]
     manifests = build_grids([(spec, cache / spec.slug) for spec in specs])
     out = {}
-    for spec, manifest in zip(specs, manifests):
+    for spec, manifest in zip(specs, manifests, strict=True):
         folder = f"{spec.slug}-{manifest['key']}"
         target = outdir / FOLDER / folder
         if not target.is_dir():

@@ -45,7 +45,7 @@ MAX_FRAMES = 400
 PIXEL_RATIO = 2
 #: Width in CSS pixels of the book's text column at 1280 px, where a twin is shown at most this
 #: wide; and the smallest text it may show there.
-COLUMN_PX = 688
+COLUMN_PX = 660
 SMALLEST_TEXT_PX = 9.0
 #: Bumped when the pictures change for a reason the package's source does not show.
 _VERSION = "4"
