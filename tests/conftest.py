@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -85,8 +86,15 @@ def built_book(tmp_path_factory) -> pathlib.Path:
     notebooks' zip); return the html folder.
 
     Shared by test_book.py (the build itself), test_site.py (the browser check of the site) and
-    test_downloads.py.
+    test_downloads.py. ``DLBASICS_BUILT_BOOK=<path-output>`` uses a build made beforehand with
+    ``--path-output <path-output>`` (and ``scripts/build_downloads.py``), to re-run the site's
+    checks without building again.
     """
+    given = os.environ.get("DLBASICS_BUILT_BOOK")
+    if given:  # a build made beforehand (jupyter-book build + build_downloads.py): its folder
+        html = pathlib.Path(given) / "_build" / "html"
+        assert html.is_dir(), f"DLBASICS_BUILT_BOOK={given}: no _build/html in it"
+        return html
     out = tmp_path_factory.mktemp("book")
     jb = shutil.which("jupyter-book", path=str(pathlib.Path(sys.executable).parent))
     assert jb, "jupyter-book is not installed: pip install -r requirements-dev.txt"

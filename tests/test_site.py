@@ -780,6 +780,13 @@ def grid_twin_problems(page) -> list[str]:
     for k in range(twins.count()):
         twin = twins.nth(k)
         twin.scroll_into_view_if_needed()
+        # the player has read the manifest (reported below when it has not, within 10 s)
+        twin.evaluate("root => root.dataset.ready || new Promise(done => { setTimeout(done, 1e4);"
+                      " new MutationObserver(() => root.dataset.ready && done())"
+                      ".observe(root, {attributes: true}); })")
+        if twin.get_attribute("data-ready") != "true":
+            problems.append(f"twin {k + 1}: the player did not read its manifest")
+            continue
         state = twin.evaluate(GRID_TWIN_JS)
         manifest = state["manifest"]
         label = f"twin of the {manifest['explorer']} explorer"

@@ -222,7 +222,10 @@
       if (!this.ready) {
         this.ready = fetch(this.url).then((r) => r.json()).then((manifest) => {
           this.manifest = manifest;
-          this.prefetch(this.at());
+          const at = this.at();
+          this.img.alt = manifest.alts[this.index(at)];
+          this.root.dataset.ready = "true";
+          this.prefetch(at);
         }).catch(() => {});
       }
       return this.ready;

@@ -234,6 +234,11 @@ def _legible(fig: Any, grid: TwinGrid) -> None:
     for text in fig.findobj(Text):
         if text.get_visible() and text.get_text().strip() and text.get_fontsize() < floor:
             text.set_fontsize(floor)
+    for ax in fig.axes:  # tick labels are made as the figure is drawn: set their size ahead
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = axis.get_ticklabels(which="both")
+            if labels and min(label.get_fontsize() for label in labels) < floor:
+                axis.set_tick_params(which="both", labelsize=floor)
 
 
 def _png(fig: Any) -> bytes:
