@@ -33,7 +33,7 @@ from pathlib import Path
 from machine import cpu_name  # benchmarks/machine.py
 
 from dlbasics.widgets import EXPLORERS
-from dlbasics.widgets.twin_grid import build_grid
+from dlbasics.widgets.twin_grid import build_grid, frame_index
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,9 +55,7 @@ def render(names: list[str]) -> list[dict]:
             wall, cpu = time.perf_counter() - wall, _cpu() - cpu
             sizes = [(folder / f).stat().st_size for f in manifest["frames"]]
             counts = [len(c["values"]) for c in manifest["controls"]]
-            first = 0
-            for i, n in zip(manifest["start"], counts, strict=True):
-                first = first * n + i
+            first = frame_index(counts, manifest["start"])
             rows.append({
                 "name": spec.label, "grid": " × ".join(
                     f"{c['name']} {len(c['values'])}" for c in manifest["controls"]),

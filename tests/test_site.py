@@ -12,12 +12,11 @@ Each page is visited once per viewport:
 - desktop, light theme: it loads, its heading shows, no page errors, no console errors (beyond
   ``ALLOWED_CONSOLE_ERRORS``), no failed same-origin requests, no blocked requests, no broken
   images, every figure has a caption or alt text, text contrast is legible; on chapter pages
-  also rendered math, static twins that change frame when scrubbed, twins with several
-  controls whose every control, moved by keyboard, shows the picture of the new combination
-  (``grid_twin_problems``: labels, 44 px targets, visible focus, the picture's text), launch
-  buttons, and
-  figures that are sharp and legible (``figure_problems``: saved at 2×, shown at 60 % or more
-  of their natural width, their smallest text at least 9 CSS px), and code cells that fit
+  also rendered math, the explorers' twins, whose every control, moved by keyboard, shows
+  the picture of the new combination (``grid_twin_problems``: labels, 44 px targets, visible
+  focus, the picture's text), launch buttons, and figures that are sharp and legible
+  (``figure_problems``: saved at 2×, shown at 60 % or more of their natural width, their
+  smallest text at least 9 CSS px), and code cells that fit
   the column;
 - desktop, dark theme: the same load checks, text contrast, figures drawn on opaque backgrounds;
 - phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
@@ -333,7 +332,7 @@ async () => {
     mathErrors: [...article.querySelectorAll("mjx-merror")].map(e => e.textContent.slice(0, 80)),
     unrendered: [...article.querySelectorAll(".math")]
       .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 80)),
-    twins: article.querySelectorAll(".animation, .dlb-grid-twin").length,
+    twins: article.querySelectorAll(".dlb-grid-twin").length,
   };
 }
 """
@@ -502,17 +501,6 @@ EQUATIONS_JS = """
 DARK_JS = """
 () => {
   const problems = [];
-  for (const anim of document.querySelectorAll('.bd-content .animation')) {
-    const plate = anim.closest('div.text_html');
-    if (!plate) continue;
-    const style = getComputedStyle(plate);
-    if (style.backgroundColor !== 'rgb(255, 255, 255)') {
-      problems.push(`a static twin sits on ${style.backgroundColor}, not white`);
-    }
-    if (!style.colorScheme.includes('light')) {
-      problems.push(`a static twin's controls are drawn for a dark page (${style.colorScheme})`);
-    }
-  }
   const images = '.bd-content figure img, .bd-content .cell_output img';
   for (const img of document.querySelectorAll(images)) {
     const filter = getComputedStyle(img).filter;
@@ -533,10 +521,9 @@ DARK_JS = """
 # it was made to be shown (the width Sphinx writes in its style from the notebook's metadata:
 # half the pixels of a 2× image; else its pixels).
 FIGURES_JS = """
-() => [...document.querySelectorAll(
-  "article.bd-article figure img, article.bd-article .animation img")].map(img => ({
+() => [...document.querySelectorAll("article.bd-article figure img")].map(img => ({
     figure: img.closest(".dlb-grid-twin") ? "" : (img.closest("figure") || {}).id || "",
-    twin: !!img.closest(".animation, .dlb-grid-twin"),
+    twin: !!img.closest(".dlb-grid-twin"),
     textPt: Number(img.dataset.textPt) || 0,
     dpi: Number(img.dataset.dpi) || 0,
     src: (img.getAttribute("src") || "").slice(0, 60),
@@ -576,9 +563,8 @@ def figure_problems(page, chapter: str) -> list[str]:
       *smallest font size in points × dpi / 72 × shown width / natural width*: at its natural
       size a figure drawn at ``dpi`` shows a point as dpi / 72 CSS px, and the page shrinks it
       by shown / natural. The font size and dpi are the ones ``sharp_figures`` recorded in the
-      notebook. A twin with several controls records them on its picture (``data-text-pt``,
-      ``data-dpi``); the notebooks' one-setting twins are drawn by the explorers at 1× and
-      only their width is checked here.
+      notebook; a twin's picture carries those its build recorded (``data-text-pt``,
+      ``data-dpi``).
     """
     problems = []
     figures = notebook_figures(chapter)
@@ -586,7 +572,7 @@ def figure_problems(page, chapter: str) -> list[str]:
     for label in sorted(set(figures) - {f["figure"] for f in shown_figures}):
         problems.append(f"figure {label} of the notebook is not on the page")
     for f in shown_figures:
-        name = f["figure"] or f"twin frame {f['src']}"
+        name = f["figure"] or f"twin picture {f['src']}"
         natural = f["declared"] or f["pixels"]
         if not natural:
             continue  # a broken image: load_problems reports it
@@ -594,12 +580,14 @@ def figure_problems(page, chapter: str) -> list[str]:
         if ratio < SMALLEST_SHOWN:
             problems.append(f"{name} is shown at {ratio:.0%} of its natural width {natural} px "
                             f"(at least {SMALLEST_SHOWN:.0%})")
-        if f["twin"] and f["textPt"]:  # a twin with several controls: what its build recorded
+        if f["twin"]:  # a twin's picture: the sizes its build recorded on it
+            if not f["textPt"] or not f["dpi"]:
+                problems.append(f"{name} does not record its smallest text (data-text-pt)")
+                continue
             text_px = f["textPt"] * f["dpi"] / 72 * ratio
             if text_px < SMALLEST_TEXT_PX:
                 problems.append(f"{name}: its smallest text ({f['textPt']} pt) shows at "
                                 f"{text_px:.1f} CSS px (at least {SMALLEST_TEXT_PX})")
-        if f["twin"]:
             continue
         recorded = figures.get(f["figure"], {})
         if f["pixels"] < 1.9 * natural or not recorded:
@@ -660,29 +648,6 @@ def contrast_problems(page) -> list[str]:
     return problems
 
 
-TWIN_STATE_JS = """
-async anim => {
-  // The player (book/_static/twins.js, as to_jshtml's before it) keeps each animation in a
-  // global named in its slider's oninput handler; it reads the twin's manifest of frame files
-  // when the twin nears the screen, and the frame shown is an image file loaded on demand.
-  const slider = anim.querySelector("input.anim-slider");
-  const name = (slider.getAttribute("oninput") || "").match(/(anim[0-9a-f]+)\\.set_frame/);
-  const state = name && window[name[1]];
-  const img = anim.querySelector("img");
-  if (!state) return null;
-  if (state.load) await state.load();
-  await img.decode().catch(() => null);
-  return {
-    frame: state.current_frame,
-    frames: state.frames.length,
-    slider: Number(slider.value),
-    shows: img.src === state.frames[state.current_frame].src && img.naturalWidth > 0,
-    differs: state.frames[0].src !== state.frames[state.frames.length - 1].src,
-  };
-}
-"""
-
-
 LIVE_NOTES_JS = """() => [...document.querySelectorAll('article.bd-article .dlb-live-note')].map(
   note => Object.fromEntries(['run', 'web'].map(k => {
     const p = note.querySelector('.dlb-live-note-' + k);
@@ -702,42 +667,6 @@ def live_note_problems(page) -> list[str]:
             problems.append(f"live explorer note {k}: the website's note is not shown")
         if note["run"]:
             problems.append(f"live explorer note {k}: shows {note['run']!r} (for notebooks)")
-    return problems
-
-
-def twin_problems(page) -> list[str]:
-    """Scrub every static twin with its slider and its buttons, as a reader would, and check
-    that each step shows the frame it should."""
-    problems = []
-    animations = page.locator("article.bd-article .animation")
-    for k in range(animations.count()):
-        anim, label = animations.nth(k), f"static twin {k + 1}"
-        anim.scroll_into_view_if_needed()
-        state = anim.evaluate(TWIN_STATE_JS)
-        if state is None:
-            problems.append(f"{label}: its animation script did not start")
-            continue
-        last = state["frames"] - 1
-        if last < 1 or not state["differs"]:
-            problems.append(f"{label}: nothing to scrub ({state['frames']} frames, first = last)")
-            continue
-        anim.locator("input.anim-slider").focus()
-        steps = [("the slider, one step right", 1)]
-        page.keyboard.press("ArrowRight")
-        seen = [anim.evaluate(TWIN_STATE_JS)]
-        for button, frame in (("Next frame", min(2, last)), ("Last frame", last)):
-            anim.get_by_role("button", name=button).click()
-            steps.append((f"the '{button}' button", frame))
-            seen.append(anim.evaluate(TWIN_STATE_JS))
-        anim.get_by_role("button", name="First frame").click()
-        steps.append(("the 'First frame' button", 0))
-        seen.append(anim.evaluate(TWIN_STATE_JS))
-        for (step, frame), now in zip(steps, seen, strict=True):
-            if now["frame"] != frame or now["slider"] != frame or not now["shows"]:
-                problems.append(
-                    f"{label}: after {step} it shows frame {now['frame']} (slider at "
-                    f"{now['slider']}, image shown: {now['shows']}), expected frame {frame}"
-                )
     return problems
 
 
@@ -904,8 +833,7 @@ def test_page_on_a_laptop_in_light_mode(visit, page):
             if facts["math"] == 0:
                 problems.append("no rendered math (mjx-container) on a chapter page")
             if facts["twins"] == 0:
-                problems.append("no static twin (scrubbable animation) on a chapter page")
-            problems += twin_problems(v.page)
+                problems.append("no twin (.dlb-grid-twin) on a chapter page")
             problems += grid_twin_problems(v.page)
             problems += live_note_problems(v.page)
             problems += launch_problems(v.page, page, v.base, v.context)
@@ -1084,9 +1012,9 @@ def test_first_visit_is_light(visit, built_book, page):
 
 @pytest.mark.slow
 def test_twin_manifests_agree_with_their_frames(built_book):
-    """Each static twin's manifest (book/_ext/twin_frames.py) names one frame file per
-    combination of its controls' values, and every file is there; every chapter's twin uses
-    one, and no page keeps frames inline."""
+    """Each twin's manifest (book/_ext/twin_frames.py) names one picture file and one text per
+    combination of its controls' values, and every file is there; every explorer's twin is on
+    the site, and no page keeps pictures inline."""
     problems = []
     manifests = sorted((built_book / "_twins").glob("*/manifest.json"))
     for path in manifests:
@@ -1105,8 +1033,8 @@ def test_twin_manifests_agree_with_their_frames(built_book):
                      if not (path.parent / name).is_file()]
         if len(manifest["start"]) != len(manifest["controls"]):
             problems.append(f"{where}: a start value for each control")
-        if "explorer" in manifest and len(manifest.get("alts", ())) != len(manifest["frames"]):
-            problems.append(f"{where}: a text for each picture of a twin with several controls")
+        if len(manifest.get("alts", ())) != len(manifest["frames"]):
+            problems.append(f"{where}: a text for each picture")
     grids = {json.loads(p.read_text(encoding="utf-8")).get("explorer") for p in manifests}
     from dlbasics.widgets.registry import EXPLORERS
 
@@ -1117,7 +1045,7 @@ def test_twin_manifests_agree_with_their_frames(built_book):
         text = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
         if "data:image/png;base64" in text:
             problems.append(f"{chapter}.html keeps images inline")
-        for url in re.findall(r'data-dlb-(?:grid-)?twin="([^"]+)"', text):
+        for url in re.findall(r'data-dlb-grid-twin="([^"]+)"', text):
             target = (built_book / chapter).parent / url
             if not target.resolve().is_file():
                 problems.append(f"{chapter}.html: its twin's manifest {url} is missing")

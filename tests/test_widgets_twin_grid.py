@@ -18,6 +18,7 @@ from dlbasics.widgets.twin_grid import (
     build_grid,
     cache_key,
     describe,
+    frame_index,
     slug,
 )
 
@@ -79,6 +80,7 @@ def test_pictures_are_row_major_with_the_last_control_fastest():
                           {"a": 2, "b": "x"}]
     assert [_position(grid, i) for i in range(6)] == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1],
                                                       [1, 2]]
+    assert [frame_index([2, 3], _position(grid, i)) for i in range(6)] == list(range(6))
     assert slug("learning rate") == "learning-rate"
     assert slug("Gradient flow (ch. 6)") == "gradient-flow-ch-6"
 

@@ -165,11 +165,18 @@ def cache_key(spec: Any) -> str:
     """A hash of everything a twin's pictures depend on: its grid, figure and the code of the
     whole package (so a changed function anywhere gives new pictures; a changed docstring or
     comment does not)."""
-    digest = hashlib.sha256(f"{_VERSION}|{spec.name}|{spec.grid!r}".encode())
+    text = f"{_VERSION}|{spec.name}|{spec.grid!r}|{_package_code()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@cache
+def _package_code() -> str:
+    """A hash of the code of every module of the package (read once per process)."""
+    digest = hashlib.sha256()
     root = Path(__file__).resolve().parents[1]
     for path in sorted(root.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode() + _code(path).encode())
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
 
 
 def _code(path: Path) -> str:
@@ -202,10 +209,12 @@ def _registered(name: str) -> tuple[Any, dict[str, Any]]:
 Picture = tuple[int, bytes, str, float]
 
 
-def _render(name: str, indices: list[int], spec: Any = None) -> list[Picture]:
-    """Pictures ``indices`` of explorer ``name``'s twin (or of ``spec``, given in this
-    process): (index, PNG, its text, its smallest font size in points)."""
-    spec, described = _registered(name) if spec is None else (spec, describe(spec))
+def _render(name: str, indices: list[int],
+            given: tuple[Any, dict[str, Any]] | None = None) -> list[Picture]:
+    """Pictures ``indices`` of explorer ``name``'s twin (or of ``given``, its spec and
+    :func:`describe`, in this process): (index, PNG, its text, its smallest font size in
+    points)."""
+    spec, described = _registered(name) if given is None else given
     grid: TwinGrid = spec.grid
     compute = grid.result or spec.compute
     fig = new_figure(*grid.figsize, dpi=grid.dpi * PIXEL_RATIO)
@@ -256,6 +265,15 @@ def _png(fig: Any) -> bytes:
     return out.getvalue()
 
 
+def frame_index(counts: Sequence[int], at: Sequence[int]) -> int:
+    """The picture of value indices ``at`` among controls with ``counts`` values each
+    (row-major: the last control varies fastest)."""
+    index = 0
+    for i, n in zip(at, counts, strict=True):
+        index = index * n + i
+    return index
+
+
 def _position(grid: TwinGrid, index: int) -> list[int]:
     """The value index of each control of picture ``index`` (the last control fastest)."""
     out = []
@@ -301,7 +319,8 @@ def build_grids(jobs: Sequence[tuple[Any, Path]], *, workers: int | None = None,
         registered = all(EXPLORERS.get(name) is spec for name, (spec, _, _) in pending.items())
         done: list[list[Picture]]
         if workers == 1 or len(tasks) == 1 or not registered:  # other processes see the registry
-            done = [_render(name, indices, pending[name][0]) for name, indices in tasks]
+            done = [_render(name, indices, (pending[name][0], pending[name][2]))
+                    for name, indices in tasks]
         else:
             with ProcessPoolExecutor(workers) as pool:
                 done = list(pool.map(_render, *zip(*tasks, strict=True)))
