@@ -25,9 +25,11 @@ The design, in short:
   talks to it over Unix sockets instead of TCP (ZeroMQ's ``ipc`` transport): the kernel creates
   them in its own ``/tmp``, and nbgrader reaches them through ``/proc/<pid>/root``, so nothing on
   the host's disk is writable by the kernel.
-- **Limits:** it runs in its own process namespace (as user ``nobody`` when grading as root,
-  because the process limit does not apply to root and then counts every process of
-  ``nobody``), under ``prlimit``: address space
+- **Limits:** it runs in its own process namespace (when grading as root, as a user id of its
+  own that no account and no running process has, because the process limit does not apply
+  to root and counts every process of the user: with a shared user such as ``nobody``, one
+  submission's processes would count against every kernel graded beside it), under
+  ``prlimit``: address space
   ``memory_mib`` (RLIMIT_AS), ``processes`` processes and threads (RLIMIT_NPROC),
   ``cpu_seconds`` of CPU time (RLIMIT_CPU), no core files; numpy uses ``threads`` threads.
   nbgrader interrupts a cell after ``Execute.timeout`` seconds (60 in the course
@@ -78,7 +80,31 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 KERNEL_SOCKETS = "/tmp/kernel"  # inside the sandbox; ZeroMQ appends -1 ... -5
 CONNECTION_FILE = "/tmp/kernel.json"
 WORKDIR = "/submission"  # the kernel's working folder, inside the sandbox
-NOBODY = 65534
+# User ids for kernels graded as root: far above any account's (useradd's ceiling is 60000,
+# systemd's dynamic users end below 2**17, container ranges below 2**31).
+KERNEL_UIDS = range(2**31 + 2**20, 2**31 + 2**30)
+
+
+def kernel_uid() -> int:
+    """A user id that no account and no running process has, for one kernel's sandbox."""
+    import pwd
+    import random
+
+    taken = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                taken.add(entry.stat().st_uid)
+            except OSError:  # the process ended
+                pass
+    while True:
+        uid = random.choice(KERNEL_UIDS)
+        if uid in taken:
+            continue
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
 
 
 def _base_args(scratch: int = 2**20) -> list[str]:
@@ -156,8 +182,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _inside_command(self, cmd: list[str]) -> list[str]:
         limits = [f"--as={self.memory_mib * 2**20}", f"--nproc={self.processes}",
                   f"--cpu={self.cpu_seconds}", "--core=0"]
-        drop_root = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                     "--inh-caps=-all", "--bounding-set=-all"] if os.geteuid() == 0 else []
+        uid = kernel_uid() if os.geteuid() == 0 else None
+        drop_root = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                     "--inh-caps=-all", "--bounding-set=-all"] if uid is not None else []
         return [*drop_root, "prlimit", *limits, "--", *cmd]
 
     def _environment(self) -> list[str]:

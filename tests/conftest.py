@@ -18,41 +18,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402, F401  (test_site, test_jupyterlab)
 
-# The suite's parts, for running one alone: `pytest -m engine` is the numpy package without its
-# explorers (about a minute), `-m widgets` the explorers, `-m notebooks` nbval over the chapters,
-# `-m integration` the book, the site, the instructor flow, JupyterLab and the install files.
-# Every test file belongs to exactly one part (test_suite_parts below checks it).
-ENGINE_TESTS = frozenset({
-    "test_activations.py", "test_checks.py", "test_datasets.py", "test_diagnostics.py",
-    "test_gradcheck.py", "test_init.py", "test_layers.py", "test_learning.py", "test_losses.py",
-    "test_metrics.py", "test_minibatch.py", "test_network.py", "test_neuron.py",
-    "test_optim.py", "test_regularization.py", "test_training.py",
-})
-INTEGRATION_TESTS = frozenset({
-    "test_book.py", "test_downloads.py", "test_exchange.py", "test_exercises.py",
-    "test_instructor.py", "test_jupyterlab.py", "test_lint.py", "test_notebooks.py",
-    "test_packaging.py", "test_sandbox.py", "test_site.py",
-})
-
-
-def suite_part(path: pathlib.Path) -> str | None:
-    """The part a test file or notebook belongs to (None: a test file no part names)."""
-    if path.suffix == ".ipynb":
-        return "notebooks"
-    if path.name.startswith("test_widgets"):
-        return "widgets"
-    if path.name in ENGINE_TESTS:
-        return "engine"
-    return "integration" if path.name in INTEGRATION_TESTS else None
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        part = suite_part(item.path)
-        if part is not None:
-            item.add_marker(getattr(pytest.mark, part))
-
-
 # Property-based gradient checks: enough examples to find shape bugs, few enough to stay quick.
 # derandomize: every run tries the same examples, so a red CI run means a change broke
 # something, not that a new random example happened to land on a hard case.

@@ -4,6 +4,7 @@ types (settings in pyproject.toml)."""
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import json
 import pathlib
 import re
@@ -69,12 +70,16 @@ def test_mypy_finds_no_type_error_in_the_package():
 def test_every_test_file_belongs_to_one_part_of_the_suite():
     """`pytest -m engine` (CONTRIBUTING's one-minute loop) runs the files conftest.py names: a
     new test file must join a part, or the engine's tests would silently miss it."""
-    from conftest import ENGINE_TESTS, INTEGRATION_TESTS, suite_part
+    spec = importlib.util.spec_from_file_location("suite", ROOT / "conftest.py")
+    suite = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(suite)
+    ENGINE_TESTS, INTEGRATION_TESTS, suite_part = (
+        suite.ENGINE_TESTS, suite.INTEGRATION_TESTS, suite.suite_part)
 
     files = sorted((ROOT / "tests").glob("test_*.py"))
     unnamed = [f.name for f in files if suite_part(f) is None]
     assert not unnamed, (f"{unnamed} belong to no part of the suite: add them to ENGINE_TESTS "
-                         "or INTEGRATION_TESTS in tests/conftest.py")
+                         "or INTEGRATION_TESTS in conftest.py")
     named = {f.name for f in files}
     assert not (ENGINE_TESTS | INTEGRATION_TESTS) - named, "conftest.py names a missing file"
     assert not ENGINE_TESTS & INTEGRATION_TESTS

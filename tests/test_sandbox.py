@@ -185,25 +185,23 @@ def released(tmp_path_factory) -> pathlib.Path:
 def attacked(released):
     """Grade alice, bob and mallory in the sandbox; mallory is graded alone and timed."""
     root = new_course(released, "sandboxed")
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    hand_in(root, "alice", ("tiny-double-answer", "tiny-triple-answer"))
-    hand_in(root, "bob")
-    hand_in(root, "mallory", ("tiny-double-answer",), attacks(root, port))
-    protected = [root / "source" / ASSIGNMENT / NOTEBOOK,
-                 root / "submitted" / "alice" / ASSIGNMENT / NOTEBOOK]
-    before = {path: digest(path) for path in protected}
-    _, log, seconds = run_nbgrader(root, "autograde", ASSIGNMENT, "--student", "mallory")
-    db_after_mallory = digest(root / "gradebook.db")
-    run_nbgrader(root, "autograde", ASSIGNMENT)
-    listener.setblocking(False)
-    try:
-        listener.accept()
-        reached = True
-    except BlockingIOError:
-        reached = False
-    finally:
-        listener.close()
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # closed even if grading fails
+        port = listener.getsockname()[1]
+        hand_in(root, "alice", ("tiny-double-answer", "tiny-triple-answer"))
+        hand_in(root, "bob")
+        hand_in(root, "mallory", ("tiny-double-answer",), attacks(root, port))
+        protected = [root / "source" / ASSIGNMENT / NOTEBOOK,
+                     root / "submitted" / "alice" / ASSIGNMENT / NOTEBOOK]
+        before = {path: digest(path) for path in protected}
+        _, log, seconds = run_nbgrader(root, "autograde", ASSIGNMENT, "--student", "mallory")
+        db_after_mallory = digest(root / "gradebook.db")
+        run_nbgrader(root, "autograde", ASSIGNMENT)
+        listener.setblocking(False)
+        try:
+            listener.accept()[0].close()
+            reached = True
+        except BlockingIOError:
+            reached = False
     return {"root": root, "log": log, "seconds": seconds, "before": before,
             "after": {path: digest(path) for path in protected}, "reached": reached,
             "db_after_mallory": db_after_mallory, "scores": scores(root)}
