@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from conftest import ROOT, toc_files  # the built_book fixture lives in conftest.py too
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))

@@ -45,6 +45,7 @@ import time
 import urllib.request
 
 import pytest
+
 from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT
 
 VIEWPORT = {"width": 1280, "height": 800}

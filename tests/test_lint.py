@@ -20,8 +20,8 @@ def test_ruff_is_clean():
         "ruff"
     )
     assert ruff, "ruff is not installed: pip install -r requirements-dev.txt"
-    folders = ("src", "tests", "benchmarks", "scripts", "notebooks", "book/_ext")
-    targets = [d for d in folders if (ROOT / d).is_dir()]
+    folders = ("src", "tests", "benchmarks", "scripts", "notebooks", "book/_ext", "conftest.py")
+    targets = [d for d in folders if (ROOT / d).exists()]
     result = subprocess.run(
         [ruff, "check", "--no-cache", *targets], capture_output=True, text=True, cwd=ROOT
     )

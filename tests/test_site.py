@@ -9,21 +9,20 @@ sees it. The pages come from _toc.yml, so new chapters are checked as soon as th
 
 Each page is visited once per viewport:
 
-- desktop, light theme: it loads, its heading shows, no page errors, no console errors (beyond
-  ``ALLOWED_CONSOLE_ERRORS``), no failed same-origin requests, no blocked requests, no broken
-  images, every figure has a caption or alt text, text contrast is legible; on chapter pages
-  also rendered math, the explorers' twins, whose every control, moved by keyboard, shows
-  the picture of the new combination (``grid_twin_problems``: labels, 44 px targets, visible
-  focus, the picture's text), launch buttons, and figures that are sharp and legible
-  (``figure_problems``: saved at 2×, shown at 60 % or more of their natural width, their
-  smallest text at least 9 CSS px), and code cells that fit
-  the column;
+- desktop, light theme, with an empty cache: what the first visit transfers stays within the
+  page-weight budget (bytes sent with gzip); it loads, its heading shows, no page errors, no
+  console errors (beyond ``ALLOWED_CONSOLE_ERRORS``), no failed same-origin requests, no blocked
+  requests, no broken images, every figure has a caption or alt text, text contrast is legible;
+  on chapter pages also rendered math, the explorers' twins, whose every control, moved by
+  keyboard, shows the picture of the new combination (``grid_twin_problems``: labels, 44 px
+  targets, visible focus, the picture's text), launch buttons, and figures that are sharp and
+  legible (``figure_problems``: saved at 2×, shown at 60 % or more of their natural width, their
+  smallest text at least 9 CSS px), and code cells that fit the column;
 - desktop, dark theme: the same load checks, text contrast, figures drawn on opaque backgrounds;
 - phone (375 px wide): the same load checks, no horizontal scrolling of the text column,
   figures that fit it.
 
-Also: each page's first visit within the page-weight budget (bytes sent with gzip), the static
-twins' frame manifests, a figure opens at full size on a click, a tap or Enter and closes with
+Also: the twins' manifests, a figure opens at full size on a click, a tap or Enter and closes with
 Esc, offline search (one case per chapter, a word from its title; and for a topic word of each
 chapter, that chapter ranked first, with snippets free of TeX), every internal link and anchor
 of the built site, and the colour-blind-safe palette of the package's plots.
@@ -48,6 +47,7 @@ import urllib.parse
 
 import pytest
 import yaml
+
 from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, toc_files
 
 # Console errors a page may log, each as (regular expression, one-line reason). Keep it short:
@@ -237,10 +237,14 @@ class Visit:
         if self._same_origin(response.url) and response.status >= 400:
             self.failed.append(f"{response.url} (HTTP {response.status})")
 
-    def open(self):
+    def open(self, first=None):
+        """Load the page and return its facts; ``first()`` runs once it has loaded, before
+        anything is measured on it (which may make lazy pictures load)."""
         response = self.page.goto(self.url, wait_until="load")
         assert response is not None and response.ok, f"{self.url}: {response and response.status}"
         self.page.locator("article.bd-article h1").first.wait_for(state="visible")
+        if first is not None:
+            first()
         return self.page.evaluate(PAGE_FACTS_JS)
 
     def log_problems(self) -> list[str]:
@@ -824,10 +828,16 @@ def launch_problems(page, chapter: str, base: str, context) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
-def test_page_on_a_laptop_in_light_mode(visit, page):
+def test_page_on_a_laptop_in_light_mode(visit, built_book, page):
+    """The page as a reader first sees it on a laptop: its weight (an empty cache, so this is
+    a first visit), what it loads and shows, and on a chapter every twin, figure and block."""
     with visit(page, {**DESKTOP, "color_scheme": "light"}, "desktop-light") as v:
-        facts = v.open()
-        problems = load_problems(facts, page, "light") + contrast_problems(v.page)
+        requested: list[str] = []
+        v.page.on("requestfinished", lambda request: requested.append(request.url))
+        weight: dict[str, int] = {}
+        facts = v.open(lambda: weight.update(first_visit(v.page, v.base, built_book, requested)))
+        problems = weight_problems(weight, page, built_book)
+        problems += load_problems(facts, page, "light") + contrast_problems(v.page)
         problems += equation_problems(v.page)
         if page in CHAPTERS:
             if facts["math"] == 0:
@@ -967,12 +977,10 @@ def transferred(path: pathlib.Path) -> int:
     return len(gzip.compress(data, 6)) if path.suffix in GZIPPED else len(data)
 
 
-def first_visit(page, base: str, site_dir: pathlib.Path, url: str) -> dict[str, int]:
-    """Open ``url`` in a fresh context and wait until it has settled (MathJax done, fonts in,
-    the network idle): every same-origin file it fetched, with its size sent with gzip."""
-    requested: list[str] = []
-    page.on("requestfinished", lambda request: requested.append(request.url))
-    page.goto(url, wait_until="load")
+def first_visit(page, base: str, site_dir: pathlib.Path, requested: list[str]) -> dict[str, int]:
+    """Wait until a page opened in a fresh context has settled (MathJax done, fonts in, the
+    network idle); return every same-origin file it fetched (``requested``: the URLs of its
+    finished requests), with its size sent with gzip."""
     page.evaluate(SETTLED_JS)
     page.wait_for_load_state("networkidle")
     files = {}
@@ -985,72 +993,25 @@ def first_visit(page, base: str, site_dir: pathlib.Path, url: str) -> dict[str, 
     return files
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("page", PAGES)
-def test_first_visit_is_light(visit, built_book, page):
-    """A reader's first visit of each page (a laptop's screen, an empty cache) transfers at most
+def weight_problems(files: dict[str, int], page: str, site_dir: pathlib.Path) -> list[str]:
+    """A reader's first visit of a page (a laptop's screen, an empty cache) transfers at most
     FIRST_VISIT_BUDGET with gzip; a chapter's HTML at most CHAPTER_HTML_BUDGET: its twins'
-    frames are files fetched as the twin nears the screen (book/_ext/twin_frames.py)."""
-    with visit(page, {**DESKTOP, "color_scheme": "light"}, "weight") as v:
-        files = first_visit(v.page, v.base, built_book, v.url)
-        total, html = sum(files.values()), transferred(built_book / f"{page}.html")
-        largest = sorted(files.items(), key=lambda item: -item[1])[:8]
-        listing = ", ".join(f"{name} {size / 1000:.0f} kB" for name, size in largest)
-        problems = []
-        if total > FIRST_VISIT_BUDGET:
-            problems.append(f"the first visit transfers {total / 1000:.0f} kB with gzip "
-                            f"(budget {FIRST_VISIT_BUDGET / 1000:.0f} kB); largest: {listing}")
-        if page in CHAPTERS and html > CHAPTER_HTML_BUDGET:
-            problems.append(f"the chapter's HTML is {html / 1000:.0f} kB gzipped "
-                            f"(budget {CHAPTER_HTML_BUDGET / 1000:.0f} kB)")
-        if "scripts/fontawesome.js" in " ".join(files):
-            problems.append("Font Awesome's script is loaded beside its webfonts")
-        if "searchindex.js" in files:
-            problems.append("the search index is loaded before the reader searches")
-        v.finish(problems)
-
-
-@pytest.mark.slow
-def test_twin_manifests_agree_with_their_frames(built_book):
-    """Each twin's manifest (book/_ext/twin_frames.py) names one picture file and one text per
-    combination of its controls' values, and every file is there; every explorer's twin is on
-    the site, and no page keeps pictures inline."""
+    pictures are files fetched as the twin nears the screen (book/_ext/twin_frames.py)."""
+    total, html = sum(files.values()), transferred(site_dir / f"{page}.html")
+    largest = sorted(files.items(), key=lambda item: -item[1])[:8]
+    listing = ", ".join(f"{name} {size / 1000:.0f} kB" for name, size in largest)
     problems = []
-    manifests = sorted((built_book / "_twins").glob("*/manifest.json"))
-    for path in manifests:
-        where = path.parent.name
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("format") != "dlb-twin/1":
-            problems.append(f"{where}: format {manifest.get('format')!r}")
-            continue
-        combinations = 1
-        for control in manifest["controls"]:
-            combinations *= len(control["values"])
-        if len(manifest["frames"]) != combinations or combinations < 2:
-            problems.append(f"{where}: {len(manifest['frames'])} frames for {combinations} "
-                            "combinations of its controls")
-        problems += [f"{where}: no file {name}" for name in manifest["frames"]
-                     if not (path.parent / name).is_file()]
-        if len(manifest["start"]) != len(manifest["controls"]):
-            problems.append(f"{where}: a start value for each control")
-        if len(manifest.get("alts", ())) != len(manifest["frames"]):
-            problems.append(f"{where}: a text for each picture")
-    grids = {json.loads(p.read_text(encoding="utf-8")).get("explorer") for p in manifests}
-    from dlbasics.widgets.registry import EXPLORERS
-
-    problems += [f"the {name} explorer declares a twin grid but the site has none (tag its "
-                 f"twin cell twin-{spec.slug})" for name, spec in EXPLORERS.items()
-                 if spec.grid is not None and name not in grids]
-    for chapter in CHAPTERS:
-        text = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
-        if "data:image/png;base64" in text:
-            problems.append(f"{chapter}.html keeps images inline")
-        for url in re.findall(r'data-dlb-grid-twin="([^"]+)"', text):
-            target = (built_book / chapter).parent / url
-            if not target.resolve().is_file():
-                problems.append(f"{chapter}.html: its twin's manifest {url} is missing")
-    assert manifests, "no static twin's manifest in the built site (_twins/*/manifest.json)"
-    assert not problems, "\n".join(problems)
+    if total > FIRST_VISIT_BUDGET:
+        problems.append(f"the first visit transfers {total / 1000:.0f} kB with gzip "
+                        f"(budget {FIRST_VISIT_BUDGET / 1000:.0f} kB); largest: {listing}")
+    if page in CHAPTERS and html > CHAPTER_HTML_BUDGET:
+        problems.append(f"the chapter's HTML is {html / 1000:.0f} kB gzipped "
+                        f"(budget {CHAPTER_HTML_BUDGET / 1000:.0f} kB)")
+    if "scripts/fontawesome.js" in " ".join(files):
+        problems.append("Font Awesome's script is loaded beside its webfonts")
+    if "searchindex.js" in files:
+        problems.append("the search index is loaded before the reader searches")
+    return problems
 
 
 # --------------------------------------------------------------------------------------------
