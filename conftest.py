@@ -43,9 +43,9 @@ def suite_part(path: pathlib.Path) -> str | None:
 # The suite runs its files side by side, one worker per CPU (pyproject.toml: `-n auto`). Each
 # file is one unit of work on one worker, so its fixtures are made once and a notebook's cells run
 # in order in one kernel; the three files that read the built book share one unit, so the book is
-# built once. Units start longest first (seconds alone on a 2-core machine: benchmarks/README.md,
-# "The test suite by part"), so no long one is left to run alone at the end; the rest follow in
-# file order.
+# built once. The units in LONGEST_FIRST start first, longest first (benchmarks/README.md, "The
+# test suite by part"), so no long one is left to run alone at the end; the rest follow in file
+# order.
 BOOK_FILES = frozenset({"test_book.py", "test_site.py", "test_downloads.py"})
 LONGEST_FIRST = ("book", "test_instructor.py", "test_jupyterlab.py", "test_exchange.py",
                  "test_widgets_playground.py", "test_sandbox.py")
@@ -80,5 +80,6 @@ def pytest_collection_modifyitems(config, items):
         part = suite_part(item.path)
         if part is not None:
             item.add_marker(getattr(pytest.mark, part))
-    rank = {unit: i for i, unit in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(work_unit(item.path), len(rank)))  # stable
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(  # a stable sort: each file keeps its order
+        "book" if item.path.name in BOOK_FILES else item.path.name, len(rank)))

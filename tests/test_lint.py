@@ -67,12 +67,18 @@ def test_mypy_finds_no_type_error_in_the_package():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_every_test_file_belongs_to_one_part_of_the_suite():
-    """`pytest -m engine` (CONTRIBUTING's one-minute loop) runs the files conftest.py names: a
-    new test file must join a part, or the engine's tests would silently miss it."""
+def suite_organisation():
+    """The root conftest.py (the suite's parts and how its files share the workers)."""
     spec = importlib.util.spec_from_file_location("suite", ROOT / "conftest.py")
     suite = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(suite)
+    return suite
+
+
+def test_every_test_file_belongs_to_one_part_of_the_suite():
+    """`pytest -m engine` (CONTRIBUTING's one-minute loop) runs the files conftest.py names: a
+    new test file must join a part, or the engine's tests would silently miss it."""
+    suite = suite_organisation()
     ENGINE_TESTS, INTEGRATION_TESTS, suite_part = (
         suite.ENGINE_TESTS, suite.INTEGRATION_TESTS, suite.suite_part)
 
@@ -83,3 +89,18 @@ def test_every_test_file_belongs_to_one_part_of_the_suite():
     named = {f.name for f in files}
     assert not (ENGINE_TESTS | INTEGRATION_TESTS) - named, "conftest.py names a missing file"
     assert not ENGINE_TESTS & INTEGRATION_TESTS
+
+
+def test_the_book_is_built_once_and_the_longest_files_start_first():
+    """Every file that reads the built book runs on the worker that built it (else a second
+    worker builds it again); the files named to start first exist."""
+    suite = suite_organisation()
+    asks = re.compile(r"def \w+\([^)]*\bbuilt_book\b")  # a test or fixture that takes it
+    readers = {f.name for f in (ROOT / "tests").glob("test_*.py")
+               if asks.search(f.read_text(encoding="utf-8"))}
+    assert readers == set(suite.BOOK_FILES), (
+        f"files reading built_book: {sorted(readers)}; conftest.py BOOK_FILES: "
+        f"{sorted(suite.BOOK_FILES)}")
+    assert len({suite.work_unit(ROOT / "tests" / name) for name in readers}) == 1
+    named = {f.name for f in (ROOT / "tests").glob("test_*.py")} | {"book"}
+    assert set(suite.LONGEST_FIRST) <= named, set(suite.LONGEST_FIRST) - named
