@@ -13,7 +13,7 @@ import pathlib
 import pytest
 
 # The suite's parts, for running one alone: `pytest -m engine` is the numpy package without its
-# explorers (about a minute), `-m widgets` the explorers, `-m notebooks` nbval over the chapters,
+# explorers (about 15 s), `-m widgets` the explorers, `-m notebooks` nbval over the chapters,
 # `-m integration` the book, the site, the instructor flow, JupyterLab and the install files.
 # Every test file belongs to exactly one part (tests/test_lint.py checks it).
 ENGINE_TESTS = frozenset({
@@ -52,8 +52,9 @@ LONGEST_FIRST = ("book", "test_instructor.py", "test_jupyterlab.py", "test_excha
 
 
 def work_unit(path: pathlib.PurePath) -> str:
-    """The unit of work a test file or notebook belongs to: all of it runs on one worker."""
-    return "book" if path.name in BOOK_FILES else path.as_posix()
+    """The unit of work a test file or notebook belongs to: all of it runs on one worker. Named
+    by the file (test files and chapters have names of their own)."""
+    return "book" if path.name in BOOK_FILES else path.name
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
@@ -80,6 +81,5 @@ def pytest_collection_modifyitems(config, items):
         part = suite_part(item.path)
         if part is not None:
             item.add_marker(getattr(pytest.mark, part))
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(  # a stable sort: each file keeps its order
-        "book" if item.path.name in BOOK_FILES else item.path.name, len(rank)))
+    rank = {unit: i for i, unit in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(work_unit(item.path), len(rank)))  # stable: in order

@@ -102,5 +102,8 @@ def test_the_book_is_built_once_and_the_longest_files_start_first():
         f"files reading built_book: {sorted(readers)}; conftest.py BOOK_FILES: "
         f"{sorted(suite.BOOK_FILES)}")
     assert len({suite.work_unit(ROOT / "tests" / name) for name in readers}) == 1
-    named = {f.name for f in (ROOT / "tests").glob("test_*.py")} | {"book"}
+    files = [*(ROOT / "tests").glob("test_*.py"), *(ROOT / "notebooks").glob("*.ipynb")]
+    names = [f.name for f in files]
+    assert len(set(names)) == len(names), "units are named by file: two files share a name"
+    named = set(names) | {"book"}
     assert set(suite.LONGEST_FIRST) <= named, set(suite.LONGEST_FIRST) - named
