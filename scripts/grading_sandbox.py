@@ -185,6 +185,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         uid = kernel_uid() if os.geteuid() == 0 else None
         drop_root = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                      "--inh-caps=-all", "--bounding-set=-all"] if uid is not None else []
+        if uid is not None:
+            self.log.info("The kernel runs in a sandbox as user id %d.", uid)
         return [*drop_root, "prlimit", *limits, "--", *cmd]
 
     def _environment(self) -> list[str]:

@@ -21,6 +21,7 @@ import hashlib
 import importlib.util
 import os
 import pathlib
+import re
 import shutil
 import socket
 import subprocess
@@ -195,7 +196,7 @@ def attacked(released):
         before = {path: digest(path) for path in protected}
         _, log, seconds = run_nbgrader(root, "autograde", ASSIGNMENT, "--student", "mallory")
         db_after_mallory = digest(root / "gradebook.db")
-        run_nbgrader(root, "autograde", ASSIGNMENT)
+        log += run_nbgrader(root, "autograde", ASSIGNMENT)[1]
         listener.setblocking(False)
         try:
             listener.accept()[0].close()
@@ -243,16 +244,52 @@ def test_nothing_outside_the_sandbox_changed(attacked):
     assert attacked["after"] == attacked["before"], "source/ or alice's submission changed"
     assert not (root / "pwned.txt").exists()
     assert not attacked["reached"], "a submission connected to the server on 127.0.0.1"
-    alive = [pid for pid in os.listdir("/proc") if pid.isdigit() and
-             _cwd(pid) == grading_sandbox.WORKDIR]
-    assert not alive, f"processes of a sandbox still run: {alive}"
+    for _ in range(50):  # the sandboxes of a grading that ended are torn down in a moment
+        alive = left_running(attacked["log"])
+        if not alive:
+            break
+        time.sleep(0.2)
+    assert not alive, f"processes of this test's sandboxes still run: {alive}"
 
 
-def _cwd(pid: str) -> str:
+def left_running(log: str) -> list[str]:
+    """Processes of the sandboxes that graded ``log``, still running after the grading ended.
+
+    Other tests may be grading beside this one, so a process in some sandbox is not enough: as
+    root each kernel runs as a user id of its own, which the log names; otherwise a process is
+    this test's if no grading waits for it (the first process above it outside the sandbox is
+    the system's first process: its grader has ended)."""
+    pids = [pid for pid in os.listdir("/proc") if pid.isdigit() and
+            _status(pid, "State")[:1] not in ("", "Z")]  # a zombie has ended
+    if os.geteuid() == 0:
+        uids = {int(uid) for uid in re.findall(r"runs in a sandbox as user id (\d+)", log)}
+        assert len(uids) >= 3, f"every kernel names its user id in the log:\n{log[-3000:]}"
+        return [pid for pid in pids if _status(pid, "Uid").partition("\t")[0] in map(str, uids)]
+    return [pid for pid in pids if _in_sandbox(pid) and _grader(pid) == "1"]
+
+
+def _status(pid: str, field: str) -> str:
     try:
-        return os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
+        lines = pathlib.Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:  # the process ended
         return ""
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(field + ":")),
+                "")
+
+
+def _in_sandbox(pid: str) -> bool:
+    if _status(pid, "Name") == "bwrap":
+        return True
+    try:
+        return os.readlink(f"/proc/{pid}/cwd") == grading_sandbox.WORKDIR
+    except OSError:  # ended, or another user's
+        return False
+
+
+def _grader(pid: str) -> str:
+    while pid and pid != "0" and _in_sandbox(pid):
+        pid = _status(pid, "PPid")
+    return pid
 
 
 @pytest.mark.slow
