@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 
 import pytest
@@ -37,6 +38,58 @@ def test_chapter_pages_render_math_and_figures(built_book):
         html = (built_book / f"{page}.html").read_text(encoding="utf-8")
         assert '<span class="math' in html or 'class="math' in html, f"{page}: no math on the page"
         assert "<img" in html, f"{page}: no figure on the page"
+
+
+def _title(notebook: pathlib.Path) -> str:
+    """A chapter's title, its first heading, up to a colon."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    text = "".join(next(c for c in cells if c["cell_type"] == "markdown")["source"])
+    return re.search(r"^# (.+)$", text, re.M).group(1).split(":")[0].strip()
+
+
+def test_every_chapter_is_on_the_course_maps():
+    """The course map of ``book/intro.md`` links every chapter, and README's table names it, at
+    its number (CONTRIBUTING's chapter checklist)."""
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for notebook in CHAPTERS:
+        number, title = int(notebook.name[:2]), _title(notebook)
+        assert re.search(rf"^{number}\. \{{doc\}}`{re.escape(title)} <\.\./notebooks/"
+                         rf"{notebook.stem}>`", intro, re.M), \
+            f"book/intro.md: the course map does not link chapter {number}, {title!r}"
+        assert re.search(rf"^\| {number} \| \*\*{re.escape(title)}\*\*", readme, re.M), \
+            f"README.md: the chapter table has no row | {number} | **{title}** |"
+
+
+def test_glossary_is_in_alphabetical_order():
+    """Each entry's first term, in the order the page shows them (no ``:sorted:``)."""
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    block = text.split("```{glossary}\n", 1)[1].split("\n```", 1)[0]
+    terms, previous = [], ""
+    for line in block.splitlines():
+        if line and not line[0].isspace() and not previous:  # an entry's first term
+            terms.append(line.strip())
+        previous = line if line and not line[0].isspace() else ""
+    assert len(terms) > 20, "the glossary's entries were not found"
+    order = sorted(terms, key=str.casefold)
+    wrong = [(a, b) for a, b in zip(terms, order, strict=True) if a != b]
+    assert not wrong, f"book/glossary.md: not in alphabetical order from {wrong[0][0]!r}"
+
+
+def test_the_repository_address_matches_config():
+    """A fork sets its address in ``_config.yml`` (``repository: url``); this names every other
+    place that writes it out (clone, pip and Binder commands)."""
+    import yaml
+
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    repo = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)/?", url).group(1)
+    address = re.compile(r"(?:github\.com|mybinder\.org/v2/gh)/([\w.-]+/[\w-]+(?:\.[\w-]+)*)")
+    files = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "book").glob("*.md"))]
+    others = {"containers/bubblewrap"}  # what the course links to that is not itself
+    wrong = [f"{f.relative_to(ROOT)}: {found}" for f in files
+             for found in address.findall(f.read_text(encoding="utf-8"))
+             if found.removesuffix(".git") not in (repo, *others)]
+    assert not wrong, f"the repository is {repo} (_config.yml), but these say otherwise: {wrong}"
 
 
 def test_every_chapter_has_a_measured_run_time():

@@ -1,11 +1,11 @@
 """A class on one server: nbgrader's exchange with three students, each a separate user.
 
-This is the flow of ``book/instructors.md`` (*A class on one server*): the instructor releases
-chapter 1 into a shared exchange folder; alice, bob and carol, each a Linux user with their own
-home, fetch it, answer (alice right, bob not at all, carol one exercise wrong) and submit; the
-instructor collects, autogrades (in the sandbox), generates and releases feedback; each student
-fetches their own feedback and sees their own score. Creating users needs root, which CI has
-(``.ci/run`` runs as root); elsewhere the test says how to run it.
+This is the flow of ``book/instructors.md`` (*Running the course on a JupyterHub*): the
+instructor releases chapter 1 into a shared exchange folder; alice, bob and carol, each a Linux
+user with their own home, fetch it, answer (alice right, bob not at all, carol one exercise
+wrong) and submit; the instructor collects, autogrades (in the sandbox), generates and releases
+feedback; each student fetches their own feedback and sees their own score. Creating users needs
+root, which CI has (``.ci/run`` runs as root); elsewhere the test says how to run it.
 
 Each student's commands run with the student's user and group (``setpriv``), so everything they
 write (their copy, their submission in the exchange) is theirs and subject to the exchange's

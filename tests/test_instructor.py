@@ -255,6 +255,9 @@ def test_instructor_guide_lists_the_chapter(chapter):
     cells = [cell.strip() for cell in rows[0].strip().strip("|").split("|")]
     assert f"{total:g}" in cells, (
         f"book/instructors.md: the row for `{name}` should give its {total:g} points")
+    example = [line.split(",") for line in guide.splitlines() if line.startswith(f"{name},")]
+    wrong = [row for row in example if float(row[-1]) != total]
+    assert not wrong, f"book/instructors.md: the grades.csv example gives max_score {wrong}"
 
 
 def test_make_course_detects_a_leaked_solution():

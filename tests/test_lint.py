@@ -76,8 +76,8 @@ def suite_organisation():
 
 
 def test_every_test_file_belongs_to_one_part_of_the_suite():
-    """`pytest -m engine` (CONTRIBUTING's one-minute loop) runs the files conftest.py names: a
-    new test file must join a part, or the engine's tests would silently miss it."""
+    """`pytest -m engine` (CONTRIBUTING's quick loop, about 15 s) runs the files conftest.py
+    names: a new test file must join a part, or the engine's tests would silently miss it."""
     suite = suite_organisation()
     ENGINE_TESTS, INTEGRATION_TESTS, suite_part = (
         suite.ENGINE_TESTS, suite.INTEGRATION_TESTS, suite.suite_part)

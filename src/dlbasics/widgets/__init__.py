@@ -1,10 +1,11 @@
 """Live explorers for the chapters, and their static twins for the book.
 
 Each ``*_explorer()`` returns an :class:`Explorer` that displays itself in JupyterLab, Binder
-or Colab; each ``*_twin()`` returns the same pictures as a scrubbable animation for the static
-website. :class:`Explorer` and :func:`static_twin` hold the pattern; every explorer module
-declares its explorer with an :class:`ExplorerSpec`, and ``EXPLORERS``
-(``dlbasics.widgets.registry``) gathers them.
+or Colab; each ``*_twin()`` returns the same pictures as a scrubbable animation that needs no
+kernel (the notebooks keep it; the website shows the explorer's twin grid,
+:mod:`dlbasics.widgets.twin_grid`, instead). :class:`Explorer` and :func:`static_twin` hold
+the pattern; every explorer module declares its explorer with an :class:`ExplorerSpec`, and
+``EXPLORERS`` (``dlbasics.widgets.registry``) gathers them.
 """
 
 from ._base import LIVE_NOTE, RUN_NOTE, Explorer, static_twin
