@@ -51,15 +51,17 @@ _LABELS = {
     "m1": r"$m_1 = w_1 x_1$", "m2": r"$m_2 = w_2 x_2$", "z": r"$z = m_1{+}m_2{+}b$",
     "a": r"$a = \sigma(z)$", "L": r"$L = (a - y)^2$",
 }
-# Box centres in the graph's axes (x from 0 to 10.9, y from 0.2 to 6), and half-sizes.
+# Box centres in the graph's axes (x from -0.3 to 10.9, y from 0.1 to 6), and half-sizes. The
+# leaves are wide enough for an update's "-0.300→-0.382", and the gaps from a leaf to m1 or m2
+# and from m1, m2 or b to z hold a gradient's label clear of the boxes.
 _POS = {
     # b sits under m2, so its edge to z passes below m2's box, not through it.
-    "w1": (0.7, 5.3), "x1": (0.7, 4.3), "w2": (0.7, 3.2), "x2": (0.7, 2.2), "b": (3.0, 1.0),
-    "m1": (3.0, 4.8), "m2": (3.0, 2.7), "z": (5.4, 2.9), "a": (7.6, 2.9), "y": (7.6, 0.9),
-    "L": (9.9, 2.9),
+    "w1": (0.55, 5.3), "x1": (0.55, 4.3), "w2": (0.55, 3.2), "x2": (0.55, 2.2), "b": (3.1, 1.0),
+    "m1": (3.1, 4.8), "m2": (3.1, 2.7), "z": (5.7, 2.9), "a": (7.85, 2.9), "y": (7.85, 0.9),
+    "L": (10.0, 2.9),
 }
-_HALF = {n: (0.62, 0.4) for n in LEAVES} | {
-    "m1": (0.85, 0.45), "m2": (0.85, 0.45), "z": (1.0, 0.45), "a": (0.7, 0.45),
+_HALF = {n: (0.77, 0.4) for n in LEAVES} | {
+    "m1": (0.7, 0.45), "m2": (0.7, 0.45), "z": (1.0, 0.45), "a": (0.7, 0.45),
     "L": (0.85, 0.45),
 }
 # Edges child -> parent, in drawing order.
@@ -239,7 +241,7 @@ class BackpropView:
         self.with_table = with_table
         graph = (0.0, 0.34, 1.0, 0.60) if with_table else (0.0, 0.0, 1.0, 0.90)
         self.ax = ax = fig.add_axes(graph)
-        ax.set(xlim=(0.0, 10.9), ylim=(0.1, 6.0))
+        ax.set(xlim=(-0.3, 10.9), ylim=(0.1, 6.0))
         ax.set_axis_off()
         self.boxes, self.value_text, self.edge_text, self.back_arrows = {}, {}, {}, {}
         for child, parent in EDGES:
@@ -277,7 +279,7 @@ class BackpropView:
                                         alpha=0.45, edgecolor=PALETTE["orange"], lw=2.8,
                                         visible=False, zorder=3.5)
         ax.add_patch(self.highlight)
-        self.title = ax.text(5.45, 5.95, "", ha="center", va="top", fontsize=11)
+        self.title = ax.text(5.3, 5.95, "", ha="center", va="top", fontsize=11)
         fig.text(0.99, 0.99, "blue: forward value   vermillion: gradient dL/dnode   "
                  "green: updated", ha="right", va="top", fontsize=8, color="0.3")
         dynamic = [*self.back_arrows.values(), self.highlight, *self.value_text.values(),
