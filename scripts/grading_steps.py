@@ -59,6 +59,11 @@ class Finding:
         return f"cell {self.cell}, line {self.line}: {self.text.strip()!r}: {self.reason}"
 
 
+# Special attributes that only read a name; every other `x.__...` can reach an object's
+# internals (its `__dict__`, `__setattr__`, `__globals__`, `__class__`), and no exercise needs one.
+HARMLESS_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__"})
+
+
 def _module_names(tree: ast.AST) -> set[str]:
     """Names bound by ``import`` statements (``import numpy as np`` -> ``np``)."""
     names = {"np", "numpy", "dlbasics", "plt", "math", "builtins", "sys", "os"}
@@ -122,6 +127,9 @@ def audit_source(source: str, modules: set[str] | None = None) -> list[tuple[int
             found.append((node.lineno, f"uses {node.id}, which no exercise needs"))
         if isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.modules":
             found.append((node.lineno, "uses sys.modules, which no exercise needs"))
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and (
+                node.attr not in HARMLESS_DUNDERS):  # c.__dict__.update(...), T.__setattr__
+            found.append((node.lineno, f"uses {ast.unparse(node)}, which no exercise needs"))
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] + ([node.module] if isinstance(
                 node, ast.ImportFrom) and node.module else [])

@@ -615,6 +615,10 @@ def _grading_steps():
     ("np.__dict__['allclose'] = print", r"changes np\.__dict__"),
     ("import sys\nsys.modules['numpy'] = None", r"sys\.modules"),
     ("exec('np.allclose = print')", r"calls exec"),
+    ("import dlbasics.checks as c\nc.__dict__.update(check_function=len)", r"uses c\.__dict__"),
+    ("import dlbasics.checks as c\ntype(c).__setattr__(c, 'check_function', len)",
+     r"uses type\(c\)\.__setattr__"),
+    ("(lambda: 0).__globals__['check_function'] = len", r"uses \(lambda: 0\)\.__globals__"),
 ])
 def test_the_audit_flags_code_that_changes_the_checks(cheat, reason):
     findings = _grading_steps().audit_source(cheat)
