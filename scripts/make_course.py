@@ -126,7 +126,9 @@ STUDENT_NOTE = """\
 > `raise NotImplementedError()`, keep the function's name), run it, then run the check cell
 > under it. Write each conceptual answer in the cell marked *Your answer*. Do not change or
 > delete the check cells: grading puts the original ones back, with more cases. Before handing
-> in: *Kernel → Restart Kernel and Run All Cells*, and check that every cell ran."""
+> in: *Kernel → Restart Kernel and Run All Cells*. Run All stops at a check that fails: fix
+> that answer, or, to hand it in as it is, select the next cell and choose *Run → Run Selected
+> Cell and All Below*, until the last cell has run."""
 
 EXERCISES_NOTE = """\
 *In this assignment version:* write your written answers in the *Your answer* cells. Checks

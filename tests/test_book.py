@@ -142,6 +142,9 @@ def test_notebook_citations_and_figure_references_read_well_in_jupyterlab():
     problems = []
     for path in CHAPTERS:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        own_labels = set(re.findall(r"^\(([\w-]+)\)=", markdown, re.M)) | set(
+            re.findall(r"^\s*:label:\s*(\S+)", markdown, re.M))
         figures = {}
         for i, cell in enumerate(cells):
             name = (cell["metadata"].get("mystnb", {}).get("figure") or {}).get("name")
@@ -170,6 +173,10 @@ def test_notebook_citations_and_figure_references_read_well_in_jupyterlab():
             for m in XREF.finditer(text):
                 explicit = EXPLICIT.fullmatch(m.group(2))
                 label = explicit.group("label") if explicit else m.group(2).strip()
+                if m.group(1) == "ref" and not explicit and label not in own_labels:
+                    problems.append(f"{where}: {m.group(0)} shows as its label in JupyterLab, "
+                                    "which cannot look up a title in another notebook; write "
+                                    f"{{ref}}`Its title <{label}>`")
                 if not (label.startswith("fig-") or label in figures):
                     continue
                 said = explicit.group("text") if explicit else ""
