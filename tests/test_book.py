@@ -61,6 +61,16 @@ def test_every_chapter_is_on_the_course_maps():
             f"README.md: the chapter table has no row | {number} | **{title}** |"
 
 
+def test_notebooks_include_no_files():
+    """JupyterLab's MyST renderer cannot read files: a {literalinclude} or {include} shows
+    nothing there. The chapters show the package's code with ``source_listing(...)``."""
+    found = [f"{path.name}, cell {i}" for path in CHAPTERS
+             for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"])
+             if cell["cell_type"] == "markdown"
+             and re.search(r"\{(literal)?include\}", "".join(cell["source"]))]
+    assert not found, f"an include shows nothing in JupyterLab; use source_listing: {found}"
+
+
 def test_glossary_is_in_alphabetical_order():
     """Each entry's first term, in the order the page shows them (no ``:sorted:``)."""
     text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")

@@ -334,3 +334,16 @@ def test_an_action_can_sit_in_a_row_under_the_picture():
     assert ex.buttons["Play"] not in row.children
     ex.advance(2)
     assert run.chunks == 2 and ex.result["chunks"] == 2
+
+
+def test_source_listing_shows_the_code_that_runs():
+    from dlbasics.layers import Dense
+    from dlbasics.plotting import source_listing
+
+    listing = source_listing(Dense.backward)
+    assert repr(listing).startswith("def backward(self")  # dedented: a method reads as a def
+    assert "return dout @ self.W.value.T" in repr(listing)
+    markdown = listing._repr_markdown_()
+    assert markdown.startswith("```python\ndef backward(") and markdown.endswith("\n```")
+    with pytest.raises(TypeError, match="written in Python"):
+        source_listing(len)

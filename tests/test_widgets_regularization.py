@@ -147,14 +147,17 @@ def test_train_button_grows_the_curves_chunk_by_chunk():
     assert lengths == [CHUNK_EPOCHS * (k + 2) for k in range(TRAIN_CHUNKS)]  # redrawn each time
     assert ex.cache.n_fits == fits + TRAIN_CHUNKS
     assert ex.view.train.get_xdata()[-1] == CHUNK_EPOCHS * (TRAIN_CHUNKS + 1)
+    assert not ex.train_button.disabled
     while not ex.result.finished:
         ex.train()
     assert ex.result.epochs == MAX_EPOCHS and "Trained all" in ex.result.message
+    assert ex.train_button.disabled and "Train is greyed out" in ex.result.message
     n = ex.cache.n_fits
     ex.train()  # finished: nothing more to train
     assert ex.cache.n_fits == n
     r = ex.set(l2=0.01)  # a control starts a new run
     assert r.epochs == CHUNK_EPOCHS and "press Train" in r.message
+    assert not ex.train_button.disabled
 
 
 def test_two_explorers_do_not_interfere():

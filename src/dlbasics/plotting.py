@@ -255,3 +255,36 @@ def draw_line(
     elif w1 != 0.0:
         ax.plot([-b / w1] * 2, xs, style, color=PALETTE["black"], lw=2, label=label)
     ax.set(xlim=limits, ylim=limits)
+
+
+class SourceListing:
+    """The source of one function or method, shown as a highlighted Python block.
+
+    A Markdown output (a fenced ``python`` block), so JupyterLab, Colab and the book all
+    highlight it; anywhere else, and for nbval, it is the plain source text. Made by
+    :func:`source_listing`.
+    """
+
+    def __init__(self, obj: Callable[..., Any]) -> None:
+        import inspect
+        import textwrap
+
+        self.name = getattr(obj, "__qualname__", repr(obj))
+        try:
+            self.code = textwrap.dedent(inspect.getsource(obj)).rstrip()
+        except (OSError, TypeError) as error:
+            raise TypeError(f"source_listing needs a function or method written in Python, "
+                            f"with its source file; {self.name} has none ({error})") from None
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self.code}\n```"
+
+    def __repr__(self) -> str:
+        return self.code
+
+
+def source_listing(obj: Callable[..., Any]) -> SourceListing:
+    """The package's own code for ``obj``, to show in a chapter:
+    ``source_listing(Dense.backward)`` as the last line of a cell. The listing is read from the
+    installed package when the cell runs, so it is always the code that runs."""
+    return SourceListing(obj)

@@ -52,6 +52,8 @@ GRID = 80
 WEIGHT_BINS = np.linspace(-2.0, 2.0, 81)
 LOSS_LIMITS = (1e-3, 3.0)
 COUNT_LIMITS = (0.7, 6000.0)
+# What the live explorer adds to its message once a run has finished (not on the website).
+FINISHED_NOTE = " Train is greyed out: change a control to start another run."
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def compute_regularization(l2: float = 0.0, l1: float = 0.0, dropout: float = 0.
                    f"{float(np.linalg.norm(weights)):.1f}, {np.mean(np.abs(weights) < SMALL):.0%}"
                    f" of the weights near 0.")
         if run.finished:
-            message += " Train has nothing left to do: change a control to start another run."
+            message += FINISHED_NOTE
     result = RegularizationResult(
         l2, l1, dropout, bool(early_stopping), run.epochs, np.array(run.train_loss),
         np.array(run.val_loss), best, run.stopped_epoch, run.finished, run.diverged,
@@ -288,7 +290,8 @@ class RegularizationExplorer(Explorer):
 
     def __init__(self, controls: dict, cache: RegularizationCache) -> None:
         train = Action(lambda explorer: explorer.train(), icon="play",
-                       tooltip=f"train {TRAIN_CHUNKS * CHUNK_EPOCHS} more epochs")
+                       tooltip=f"train {TRAIN_CHUNKS * CHUNK_EPOCHS} more epochs",
+                       enabled=lambda explorer: not getattr(explorer.result, "finished", False))
         super().__init__("Regularization explorer", controls,
                          partial(compute_regularization, cache=cache), RegularizationView,
                          figsize=FIGSIZE, side=("early_stopping",), cache=cache,
@@ -352,8 +355,7 @@ def twin_result(**settings: Any) -> RegularizationResult:
     (:data:`MAX_EPOCHS`, or until early stopping ends it), its note without the live
     explorer's Train button."""
     result = compute_regularization(**{**settings, "epochs": MAX_EPOCHS})
-    note = result.message.replace(" Train has nothing left to do: change a control to start "
-                                  "another run.", "")
+    note = result.message.replace(FINISHED_NOTE, "")
     return dataclasses.replace(result, message=note)
 
 
