@@ -95,6 +95,16 @@ def test_an_exception_in_the_answer_is_reported():
         check_function(sigmoid, SIGMOID_CASES)
 
 
+def test_an_answer_stopped_by_the_time_limit_is_named():
+    """Grading interrupts a cell at its time limit (a KeyboardInterrupt in the kernel): the
+    student reads which call never returned, not a bare traceback."""
+    def forever(x):
+        raise KeyboardInterrupt  # what the interrupt raises inside an endless loop
+
+    with pytest.raises(AnswerError, match=r"forever\(3\) was stopped before it returned.*loop"):
+        check_function(forever, [Case((3,), 3)])
+
+
 def test_mutating_the_input_is_caught():
     def relu(z):
         z[z < 0] = 0

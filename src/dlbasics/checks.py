@@ -127,6 +127,9 @@ def check_function(
             got = fn(*args)
         except NotImplementedError:
             return _not_answered(name, cases)
+        except KeyboardInterrupt:  # the cell's time limit while grading, or Kernel → Interrupt
+            raise AnswerError(f"{call} was stopped before it returned (the time limit of a cell "
+                              "while grading, or an interrupt): does it loop forever?") from None
         except Exception as exc:
             tail = f": {case.hint}" if case.hint else ""
             raise AnswerError(f"{call} raised {type(exc).__name__}: {exc}{tail}") from exc
