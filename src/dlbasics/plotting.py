@@ -25,6 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import MultipleLocator
 
 #: The Okabe–Ito palette: distinguishable with every common form of colour blindness.
 PALETTE: dict[str, str] = {
@@ -255,6 +256,14 @@ def draw_line(
     elif w1 != 0.0:
         ax.plot([-b / w1] * 2, xs, style, color=PALETTE["black"], lw=2, label=label)
     ax.set(xlim=limits, ylim=limits)
+    half_ticks(ax)
+
+
+def half_ticks(ax: Any) -> None:
+    """Ticks every 0.5 on both axes: the default quarter steps of a small square plot run
+    their labels together ("−0.50−0.25")."""
+    ax.xaxis.set_major_locator(MultipleLocator(0.5))
+    ax.yaxis.set_major_locator(MultipleLocator(0.5))
 
 
 class SourceListing:

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from ..activations import get_activation
 from ..datasets import logic_gate
 from ..neuron import decision_line
-from ..plotting import CLASS_COLORS, PALETTE, SURFACE_CMAP
+from ..plotting import CLASS_COLORS, PALETTE, SURFACE_CMAP, half_ticks
 from ._base import Explorer, static_twin
 from ._spec import ExplorerSpec
 from .twin_grid import TwinGrid
@@ -99,6 +99,7 @@ class NeuronView:
         self.wrong = ax.scatter([], [], s=420, facecolor="none", edgecolor=PALETTE["vermillion"],
                                 linewidth=2.5, zorder=4, label="wrong")
         ax.set(xlim=LIMITS, ylim=LIMITS, xlabel="$x_1$", ylabel="$x_2$")
+        half_ticks(ax)
         ax.set_title(" ", fontsize=10)
         # The colour bar is redrawn with the rest (about 20 ms) rather than kept in the static
         # background: its scale changes with the activation, and a full redraw costs ~150 ms.
