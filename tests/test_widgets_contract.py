@@ -12,6 +12,7 @@ by being registered.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import pathlib
 import warnings
@@ -134,6 +135,26 @@ def test_every_control_moves_without_warning_to_finite_results_and_a_new_picture
             f"{spec.label}: moving {name!r} across {sweep_values(control)} changes nothing "
             "on the screen; grey it out where it does nothing")
     assert explorer.values() == start
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_tick_labels_do_not_run_together(spec, built):
+    """Neighbouring tick labels keep at least half a letter's height apart ("−0.50−0.25" ran
+    together in chapter 1's square plots before they ticked every 0.5)."""
+    fig = explorer_of(spec, built).figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    crowded = []
+    for ax in fig.axes:
+        for axis, across in ((ax.xaxis, 0), (ax.yaxis, 1)):
+            labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            boxes = sorted(((t.get_window_extent(renderer), t) for t in labels),
+                           key=lambda box: box[0].min[across])
+            for (a, ta), (b, tb) in itertools.pairwise(boxes):
+                gap = b.min[across] - a.max[across]
+                if gap < 0.5 * ta.get_fontsize() * fig.dpi / 72:
+                    crowded.append(f"{ta.get_text()!r} and {tb.get_text()!r} ({gap:.1f} px)")
+    assert not crowded, f"{spec.label}: tick labels run together: {crowded}"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
