@@ -59,6 +59,21 @@ ANSWERS = {
         ],
         mistakes=[
             Mistake(
+                "tests divergence on |w| instead of the slope |J'(w)|",
+                steps('''\
+    w = w0
+    for n in range(max_steps + 1):
+        slope = 2 * np.mean((w * x - y) * x)
+        if abs(slope) < tol:
+            return n
+        if abs(w) > 1e12:
+            return -1
+        if n < max_steps:
+            w = w - lr * slope
+    return max_steps
+'''),
+                r"returned 30, expected -1: .*test the slope"),
+            Mistake(
                 "updates before testing, so a start at the minimum counts one update",
                 steps('''\
     w = w0
