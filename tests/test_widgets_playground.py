@@ -170,8 +170,9 @@ def test_per_layer_widths_train():
 def test_ignored_controls_are_greyed_out():
     pg = playground({"dataset": "xor"})
     assert pg.controls["classes"].disabled and not pg.controls["noise"].disabled
+    assert not pg.controls["classes"].readout and pg.controls["noise"].readout  # no stray "3"
     pg.controls["dataset"].value = "spirals"
-    assert not pg.controls["classes"].disabled
+    assert not pg.controls["classes"].disabled and pg.controls["classes"].readout
     pg.set(layers=0)
     assert pg.controls["dropout"].disabled and pg.controls["batch_norm"].disabled
     assert all(pg.controls[k].disabled for k in UNIT_CONTROLS)

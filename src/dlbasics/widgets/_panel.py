@@ -121,11 +121,15 @@ class ControlPanel:
 
     def grey_out(self, names: Iterable[str]) -> None:
         """Grey out the controls ``names`` (they do nothing for the current settings) and
-        enable every other."""
+        enable every other. A greyed-out slider hides its number too, which would otherwise
+        read as a setting in use (a "3" of classes on a 2-class data set)."""
         off = set(names)
+        readouts: dict[str, bool] = self.__dict__.setdefault("_readouts", {})
         for name, control in self.controls.items():
             if control.disabled != (name in off):
                 control.disabled = name in off
+                if hasattr(control, "readout") and readouts.setdefault(name, control.readout):
+                    control.readout = name not in off
 
     def _picture(self, key: Any = None) -> bytes:
         """PNG of the figure; with dynamic artists, only they are drawn on the background saved
