@@ -44,6 +44,7 @@ import pathlib
 import re
 import threading
 import urllib.parse
+from typing import Any
 
 import pytest
 import yaml
@@ -205,8 +206,11 @@ class Visit:
         self.page.set_default_timeout(20_000)
         self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
         self.page.on("console", self._console)
+        self.page.on("request", self._request)
         self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
+        self._navigations = 0  # the page's navigations so far, and each request's at its start
+        self._started: dict[Any, int] = {}
         self.url = base + f"{page}.html"
         self.shot_on_failure = False
 
@@ -229,7 +233,15 @@ class Visit:
     def _same_origin(self, url: str) -> bool:
         return url.startswith(self.base)
 
+    def _request(self, request):
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self._navigations += 1
+        self._started[request] = self._navigations
+
     def _request_failed(self, request):
+        if request.failure == "net::ERR_ABORTED" and (
+                self._started.get(request, self._navigations) < self._navigations):
+            return  # the page was left while it loaded (a search submitted, a link followed)
         if self._same_origin(request.url):
             self.failed.append(f"{request.url} ({request.failure})")
 
